@@ -1,0 +1,155 @@
+"""One run: discover files, check each in isolation (in worker processes when it pays), suppress,
+sort.
+
+Each file is checked by :func:`check_file`, which never raises: an exception from the engine
+becomes an FM000 finding for that file and the run goes on. Results are sorted at the end, so
+the output is the same whatever the number of workers.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import io
+import os
+import tokenize
+import traceback
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from flaskmongo_lint import checker, noqa
+from flaskmongo_lint.config import Config
+from flaskmongo_lint.files import discover, path_matches
+from flaskmongo_lint.findings import Finding
+
+# The engine can only report on Flask code, and every Flask handler file mentions at least one
+# of these; a file with none is not worth parsing (most of a large tree, typically).
+FLASK_MARKERS: Tuple[bytes, ...] = (b"flask", b"Flask", b"request", b"route", b"Resource", b"payload")
+
+# Below this many files a process pool costs more to start than it saves.
+PARALLEL_THRESHOLD = 8
+
+INTERNAL_ERROR = "FM000"
+UNREADABLE = "FM001"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What checking one file gave: its findings (already filtered) and, if the engine failed,
+    the traceback (kept for --verbose; the finding itself is FM000)."""
+
+    path: str
+    findings: Tuple[Finding, ...]
+    error: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of a run: findings sorted by path, line, column, code."""
+
+    findings: Tuple[Finding, ...]
+    files: Tuple[str, ...]
+    internal_error: bool  # some file's analysis raised (FM000): exit status 2
+    tracebacks: Tuple[Tuple[str, str], ...] = ()  # (path, traceback) per internal error
+    jobs: int = 1  # worker processes used; 1 = in-process
+
+
+def might_be_flask(source: bytes) -> bool:
+    return any(marker in source for marker in FLASK_MARKERS)
+
+
+def _decode(source: bytes) -> str:
+    """The file's text as Python would read it (PEP 263 coding cookie, BOM, default UTF-8)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return source.decode(encoding)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check_file(path: str, config: Config) -> FileResult:
+    """Check one file and apply select/ignore, per-file-ignores and noqa. Never raises."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as exc:
+        finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(exc.strerror or str(exc))}")
+        return FileResult(path, _suppress([finding], "", path, config))
+    if not might_be_flask(source):
+        return FileResult(path, ())
+    try:
+        text = _decode(source)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(str(exc))}")
+        return FileResult(path, _suppress([finding], "", path, config))
+
+    error: Optional[str] = None
+    try:
+        # Looked up on the module at call time, so tests (and plugins) can replace it.
+        findings = list(checker.check_source(source, path, config.analysis))
+    except Exception as exc:  # noqa: BLE001 - one file's failure must not end the run
+        error = traceback.format_exc()
+        message = f"internal error: {type(exc).__name__}: {_one_line(str(exc))}"
+        findings = [Finding(path, 1, 1, INTERNAL_ERROR, message)]
+    return FileResult(path, _suppress(findings, text, path, config), error)
+
+
+def _suppress(findings: Sequence[Finding], text: str, path: str, config: Config) -> Tuple[Finding, ...]:
+    """Drop what select/ignore, per-file-ignores and noqa silence. FM000 is always kept: an
+    internal error makes the exit status 2, and that must never happen without a message."""
+    per_file: Tuple[str, ...] = ()
+    for pattern, codes in config.per_file_ignores.items():
+        if path_matches(path, pattern, config.root):
+            per_file += codes
+    kept = [
+        f
+        for f in findings
+        if f.code == INTERNAL_ERROR or (config.is_selected(f.code) and not f.code.startswith(per_file))
+    ]
+    return tuple(sorted(noqa.filter_findings(kept, text)))
+
+
+def _workers(jobs: Optional[int], files: int) -> int:
+    """How many processes: ``jobs`` if given, else one per CPU for more than a handful of files."""
+    if files <= 1:
+        return 1
+    if jobs is None:
+        if files <= PARALLEL_THRESHOLD:
+            return 1
+        jobs = os.cpu_count() or 1
+    return max(1, min(jobs, files))
+
+
+def _check_all(files: Sequence[str], config: Config, workers: int) -> Tuple[List[FileResult], int]:
+    if workers > 1:
+        task = functools.partial(check_file, config=config)
+        chunksize = max(1, len(files) // (workers * 4))
+        try:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+                return list(pool.map(task, files, chunksize=chunksize)), workers
+        except (OSError, NotImplementedError, BrokenProcessPool):
+            # No process pool here (a sandbox without semaphores, a worker killed by the OS):
+            # the same work in-process gives the same answer, only slower.
+            pass
+    return [check_file(path, config) for path in files], 1
+
+
+def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> RunResult:
+    """Lint ``paths`` (files or folders; default ``.``) with ``config``.
+
+    ``jobs``: worker processes; None picks automatically, 1 checks in this process.
+    Raises files.DiscoveryError if a path does not exist; otherwise never raises for a file's
+    sake.
+    """
+    files = discover(paths, config)
+    results, used = _check_all(files, config, _workers(jobs, len(files)))
+    findings = sorted(f for r in results for f in r.findings)
+    tracebacks = tuple((r.path, r.error) for r in results if r.error is not None)
+    return RunResult(
+        findings=tuple(findings),
+        files=tuple(files),
+        internal_error=bool(tracebacks),
+        tracebacks=tracebacks,
+        jobs=used,
+    )
