@@ -1,0 +1,196 @@
+"""The command line: options in, exit status out. No analysis here.
+
+Exit status: 0 nothing reported, 1 something reported (``--exit-zero``: 0), 2 a usage or
+configuration error or an internal error (FM000) in some file.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, List, Optional, Tuple
+
+import click
+
+from flaskmongo_lint import __version__
+from flaskmongo_lint.config import ConfigError, describe, load_config, parse_codes
+from flaskmongo_lint.files import DiscoveryError
+from flaskmongo_lint.report import FORMATS, render
+from flaskmongo_lint.report.meta import all_codes, code_info
+from flaskmongo_lint.report.text import statistics as render_statistics
+from flaskmongo_lint.runner import run
+
+PROG = "flaskmongo-lint"
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Fail(Exception):
+    """An error to report as ``flaskmongo-lint: error: <message>`` with exit status 2."""
+
+
+class _Jobs(click.ParamType):
+    """``auto`` or a positive number of worker processes."""
+
+    name = "jobs"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Optional[int]:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).lower() == "auto":
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{value!r} is not 'auto' or a positive number", param, ctx)
+        return number
+
+
+def _error(message: str) -> None:
+    click.echo(f"{PROG}: error: {message}", err=True)
+
+
+def _list_rules() -> str:
+    lines = []
+    for info in all_codes():
+        cwe = f"CWE-{info.cwe}" if info.cwe is not None else "-"
+        lines.append(f"{info.code}  {info.name:<26} {info.severity:<8} {cwe:<9} {info.summary}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _explain(code: str) -> str:
+    info = code_info(code.strip().upper())
+    if info is None:
+        raise _Fail(f"unknown rule code {code!r} (see --list-rules)")
+    cwe = f", CWE-{info.cwe}" if info.cwe is not None else ""
+    return f"{info.code} {info.name} ({info.severity}{cwe})\n\n{info.explanation}\n"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option("--select", metavar="CODES", help="Report only these codes or prefixes (comma-separated); replaces the configured select.")
+@click.option("--ignore", metavar="CODES", help="Do not report these codes or prefixes; replaces the configured ignore.")
+@click.option("--extend-select", metavar="CODES", help="Add codes or prefixes to the configured select.")
+@click.option("--extend-ignore", metavar="CODES", help="Add codes or prefixes to the configured ignore.")
+@click.option("--config", "config_file", metavar="FILE", help="Read [tool.flaskmongo-lint] from FILE instead of the nearest pyproject.toml.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported (errors still exit 2).")
+@click.option("--show-source", is_flag=True, help="Show the source line and a caret under each finding (text format).")
+@click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Output format.")
+@click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default; 1 = in-process).")
+@click.option("--list-rules", is_flag=True, help="List every rule: code, name, severity, CWE, summary.")
+@click.option("--explain", metavar="CODE", help="Explain a rule: what, why, example and fix.")
+@click.option("--verbose", "-v", is_flag=True, help="Say what is going on on stderr; show tracebacks of internal errors.")
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+def cli(**options: Any) -> None:
+    """Find IDOR, mass assignment, unguarded ObjectId and NoSQL injection in Flask + PyMongo code.
+
+    Lints the Python files under each PATH (default: the current directory).
+    """
+    opts = Options(**options)
+    try:
+        status = _main(opts)
+    except (_Fail, ConfigError, DiscoveryError) as exc:
+        _error(str(exc))
+        status = EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - a bug in the linter: one line, unless asked for more
+        if opts.verbose:
+            traceback.print_exc()
+        _error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}")
+        status = EXIT_ERROR
+    sys.exit(status)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command line's options, as click parsed them (names as in ``cli``'s decorators)."""
+
+    paths: Tuple[str, ...]
+    select: Optional[str]
+    ignore: Optional[str]
+    extend_select: Optional[str]
+    extend_ignore: Optional[str]
+    config_file: Optional[str]
+    exit_zero: bool
+    show_source: bool
+    statistics: bool
+    output_format: str
+    output_file: Optional[str]
+    jobs: Optional[int]
+    list_rules: bool
+    explain: Optional[str]
+    verbose: bool
+
+
+def _main(o: Options) -> int:
+    # Rule documentation needs no configuration, so a broken pyproject.toml cannot hide it.
+    if o.list_rules:
+        click.echo(_list_rules(), nl=False)
+        return EXIT_CLEAN
+    if o.explain is not None:
+        click.echo(_explain(o.explain), nl=False)
+        return EXIT_CLEAN
+
+    config = load_config(o.config_file)
+    config = config.with_overrides(
+        select=parse_codes(o.select, "--select") if o.select is not None else None,
+        ignore=parse_codes(o.ignore, "--ignore") if o.ignore is not None else None,
+        extend_select=parse_codes(o.extend_select, "--extend-select") if o.extend_select else (),
+        extend_ignore=parse_codes(o.extend_ignore, "--extend-ignore") if o.extend_ignore else (),
+    )
+    if o.verbose:
+        for line in describe(config):
+            click.echo(line, err=True)
+
+    started = time.perf_counter()
+    result = run(list(o.paths) or ["."], config, jobs=o.jobs)
+    if o.verbose:
+        elapsed = time.perf_counter() - started
+        click.echo(
+            f"checked {len(result.files)} file(s) in {elapsed:.2f}s with {result.jobs} process(es)",
+            err=True,
+        )
+        for path, trace in result.tracebacks:
+            click.echo(f"internal error in {path}:\n{trace}", err=True, nl=False)
+
+    report = render(o.output_format, result.findings, show_source=o.show_source, internal_error=result.internal_error)
+    extra: List[str] = []
+    if o.statistics and result.findings:
+        stats = render_statistics(result.findings)
+        if o.output_format == "text":
+            report += stats
+        else:
+            # Keep machine-readable output parseable: the counts go to stderr instead.
+            extra.append(stats)
+    _write(report, o.output_file)
+    for text in extra:
+        click.echo(text, err=True, nl=False)
+
+    if result.internal_error:
+        return EXIT_ERROR
+    if result.findings and not o.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _write(report: str, output_file: Optional[str]) -> None:
+    if output_file is None:
+        click.echo(report, nl=False)
+        return
+    try:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(report)
+    except OSError as exc:
+        raise _Fail(f"cannot write {output_file}: {exc.strerror or exc}") from exc
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Console-script entry point (``flaskmongo-lint``, ``python -m flaskmongo_lint``)."""
+    cli.main(args=argv, prog_name=PROG)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,101 @@
+"""SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+
+Rule metadata comes from the registry (the same text as ``--list-rules`` and ``--explain``);
+locations are relative to the directory the linter ran in, marked ``%SRCROOT%``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+from typing import Any, Dict, List, Sequence
+from urllib.parse import quote
+
+from flaskmongo_lint import __version__
+from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.report.meta import CodeInfo, all_codes, code_info
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+# GitHub ranks alerts by "security-severity" (a CVSS-like 0.0-10.0 score): above 7.0 is high,
+# 4.0-6.9 medium. The rules only know error/warning, so these map onto high and medium.
+_SECURITY_SEVERITY = {"error": "7.5", "warning": "5.0"}
+_LEVEL = {"error": "error", "warning": "warning"}
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.strip().split("\n\n", 1)[0].split())
+
+
+def _rule(info: CodeInfo) -> Dict[str, Any]:
+    tags = ["security"] if info.cwe is not None else []
+    properties: Dict[str, Any] = {"tags": tags}
+    if info.cwe is not None:
+        tags.append(f"external/cwe/cwe-{info.cwe}")
+        properties["cwe"] = f"CWE-{info.cwe}"
+        properties["security-severity"] = _SECURITY_SEVERITY.get(info.severity, "5.0")
+    return {
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": _first_paragraph(info.explanation) or info.summary},
+        "help": {"text": info.explanation or info.summary, "markdown": info.explanation or info.summary},
+        "defaultConfiguration": {"level": _LEVEL.get(info.severity, "note")},
+        "properties": properties,
+    }
+
+
+def artifact_location(path: str) -> Dict[str, str]:
+    """A URI for ``path``: relative to the current directory (``%SRCROOT%``) when inside it."""
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute)
+    if not os.path.isabs(path) or not rel.startswith(os.pardir):
+        return {"uri": quote(rel.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+    return {"uri": pathlib.Path(absolute).as_uri()}
+
+
+def render(findings: Sequence[Finding], *, internal_error: bool = False) -> str:
+    infos = all_codes()
+    index = {info.code: i for i, info in enumerate(infos)}
+    results: List[Dict[str, Any]] = []
+    for f in findings:
+        info = code_info(f.code)
+        result: Dict[str, Any] = {
+            "ruleId": f.code,
+            "level": _LEVEL.get(info.severity, "note") if info else "error",
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": artifact_location(f.path),
+                        "region": {"startLine": f.line, "startColumn": f.col},
+                    }
+                }
+            ],
+        }
+        if f.code in index:
+            result["ruleIndex"] = index[f.code]
+        if f.confidence is not None:
+            result["properties"] = {"confidence": f.confidence}
+        results.append(result)
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "flaskmongo-lint",
+                        "version": __version__,
+                        "rules": [_rule(info) for info in infos],
+                    }
+                },
+                # Columns count characters (libcst positions), not SARIF's default UTF-16 units.
+                "columnKind": "unicodeCodePoints",
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": pathlib.Path(os.getcwd()).as_uri() + "/"}},
+                "invocations": [{"executionSuccessful": not internal_error}],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
