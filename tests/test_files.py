@@ -1,0 +1,69 @@
+"""Discovery and path patterns."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flaskmongo_lint.config import Config
+from flaskmongo_lint.files import DiscoveryError, discover, path_matches
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def touch(*names: str) -> None:
+    for name in names:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        Path(name).write_text("x = 1\n")
+
+
+def test_walk_sorted_and_skips() -> None:
+    touch("b.py", "a.py", "pkg/z.py", "pkg/sub/y.py", "pkg/notes.md", "dist/d.py", ".git/hooks/h.py",
+          "myenv/pyvenv.cfg", "myenv/lib/v.py", "x.egg-info/e.py")
+    assert discover(["."], Config()) == ["a.py", "b.py", "pkg/sub/y.py", "pkg/z.py"]
+    assert discover([], Config()) == ["a.py", "b.py", "pkg/sub/y.py", "pkg/z.py"]
+
+
+def test_explicit_paths_kept_in_given_order_and_deduplicated() -> None:
+    touch("a.py", "b.py", "dist/d.py", "tool")
+    assert discover(["b.py", "dist/d.py", "./b.py", "tool", "."], Config()) == ["b.py", "dist/d.py", "tool", "a.py"]
+
+
+def test_absolute_paths_stay_absolute(tmp_path: Path) -> None:
+    touch("a.py")
+    assert discover([str(tmp_path)], Config()) == [os.path.join(str(tmp_path), "a.py")]
+
+
+def test_missing_path() -> None:
+    with pytest.raises(DiscoveryError, match="path does not exist: gone"):
+        discover(["gone"], Config())
+
+
+@pytest.mark.parametrize(
+    "path, pattern, matches",
+    [
+        ("src/app.py", "app.py", True),
+        ("src/app.py", "*.py", True),
+        ("src/app.py", "src/*", True),
+        ("src/deep/app.py", "src/*", True),
+        ("src/deep/app.py", "src", False),  # a bare name matches the file's own name only
+        ("src/deep/app.py", "src/deep", True),  # a path names a folder and all below it
+        ("src/deep/app.py", "./src/deep/", True),
+        ("src/app.py", "src/**/*.py", True),
+        ("src/a/b/app.py", "src/**/*.py", True),
+        ("lib/app.py", "src/*", False),
+    ],
+)
+def test_path_matches(tmp_path: Path, path: str, pattern: str, matches: bool) -> None:
+    assert path_matches(path, pattern, str(tmp_path)) is matches
+
+
+def test_patterns_are_relative_to_the_config_root(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    assert path_matches("project/src/app.py", "src/*", str(root))
+    assert not path_matches("project/src/app.py", "src/*", str(tmp_path))
