@@ -3,9 +3,30 @@ from __future__ import annotations
 
 from typing import Dict, Tuple, Type
 
-from flaskmongo_lint.rules.base import Report, Rule
+from flaskmongo_lint.rules.base import Report, Rule, RuleContext
+from flaskmongo_lint.rules.injection import (
+    ClientQueryStructure, OperatorInjection, RegexInjection, ServerSideJavaScript,
+)
+from flaskmongo_lint.rules.mass_assignment import (
+    ClientUpdateDocument, InsertClientDocument, MassAssignment, ReplaceWithClientData,
+)
+from flaskmongo_lint.rules.objectid import UnguardedObjectId
+from flaskmongo_lint.rules.owner_scope import ClientSuppliedOwner, UnscopedRead, UnscopedWrite
 
-ALL_RULES: Tuple[Type[Rule], ...] = ()
+ALL_RULES: Tuple[Type[Rule], ...] = (
+    UnscopedRead,
+    UnscopedWrite,
+    ClientSuppliedOwner,
+    MassAssignment,
+    ClientUpdateDocument,
+    ReplaceWithClientData,
+    InsertClientDocument,
+    UnguardedObjectId,
+    OperatorInjection,
+    ClientQueryStructure,
+    ServerSideJavaScript,
+    RegexInjection,
+)
 
 # Codes that are not rules but are reported by the runner itself.
 META_CODES: Dict[str, str] = {
@@ -18,4 +39,4 @@ def rules_by_code() -> Dict[str, Type[Rule]]:
     return {rule.code: rule for rule in ALL_RULES}
 
 
-__all__ = ["ALL_RULES", "META_CODES", "Report", "Rule", "rules_by_code"]
+__all__ = ["ALL_RULES", "META_CODES", "Report", "Rule", "RuleContext", "rules_by_code"]

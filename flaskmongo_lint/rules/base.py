@@ -7,12 +7,22 @@ those events the questions its paragraph in the spec asks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Iterator, Optional
+from typing import TYPE_CHECKING, ClassVar, FrozenSet, Iterator, Optional
 
 import libcst as cst
 
+from flaskmongo_lint.settings import AnalysisSettings
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from flaskmongo_lint.analysis.events import Event
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Module-wide facts a rule may ask about while judging one event."""
+
+    settings: AnalysisSettings
+    scoped_collections: FrozenSet[str]  # collections some query scopes by owner (confidence: high)
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class Rule:
     cwe: ClassVar[int]
     summary: ClassVar[str]  # one line, for --list-rules and SARIF shortDescription
 
-    def check(self, event: "Event") -> Iterator[Report]:
+    def check(self, event: "Event", ctx: RuleContext) -> Iterator[Report]:
         raise NotImplementedError
 
     @classmethod

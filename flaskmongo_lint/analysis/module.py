@@ -1,0 +1,253 @@
+"""Module facts: what one pass over a module learns before any function is walked.
+
+Imports and their aliases (resolved by hand: libcst's QualifiedNameProvider costs several times the
+parse), the functions and classes, module-level assignments, URL rules registered by call
+(``add_url_rule``, ``add_resource``), error handlers that turn an invalid ObjectId into a clean
+response, and the ``g.<name>`` attributes that the module fills from request data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+# Exceptions whose handler makes every ``ObjectId()`` failure a handled error.
+OBJECTID_ERRORS = {"InvalidId", "BSONError", "Exception", "BaseException"}
+
+
+@dataclass
+class FunctionInfo:
+    node: cst.FunctionDef
+    cls: Optional[cst.ClassDef]  # the class it is a method of, if any
+    parent: Optional[cst.FunctionDef]  # the function it is nested in, if any
+
+
+@dataclass
+class ModuleFacts:
+    imports: Dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)  # module-level, by name
+    all_functions: List[FunctionInfo] = field(default_factory=list)
+    classes: Dict[str, cst.ClassDef] = field(default_factory=dict)
+    assignments: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # module-level name = expr
+    url_rules: Dict[str, List[str]] = field(default_factory=dict)  # view function/class name -> rules
+    objectid_errors_handled: bool = False
+    client_g: Dict[str, str] = field(default_factory=dict)  # g attribute -> where its value came from
+    defined_names: Set[str] = field(default_factory=set)  # module-level def/class names (shadow imports)
+
+    def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The dotted name an expression refers to, through the module's imports.
+
+        ``request.args.get`` -> ``flask.request.args.get`` when ``request`` comes from flask. A name
+        that is not imported resolves to itself prefixed with ``.local.`` only for module-level
+        definitions; unknown bare names resolve to None.
+        """
+        parts: List[str] = []
+        node = expr
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        name = node.value
+        if name in self.defined_names:
+            return None
+        base = self.imports.get(name)
+        if base is None:
+            return None
+        parts.append(base)
+        return ".".join(reversed(parts))
+
+
+def dotted(expr: cst.BaseExpression) -> Optional[str]:
+    """``a.b.c`` for a chain of attributes on a name, else None."""
+    parts: List[str] = []
+    node = expr
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def simple_name(expr: cst.BaseExpression) -> Optional[str]:
+    """The last name of a decorator-like expression: ``a.b(c)`` -> ``b``, ``x`` -> ``x``."""
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    return None
+
+
+def string_value(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The value of a plain string literal, else None."""
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.ConcatenatedString):
+        left, right = string_value(expr.left), string_value(expr.right)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
+def positional(call: cst.Call) -> List[cst.BaseExpression]:
+    return [a.value for a in call.args if a.keyword is None and not a.star]
+
+
+def keyword(call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == name:
+            return a.value
+    return None
+
+
+def argument(call: cst.Call, index: int, name: str) -> Optional[cst.BaseExpression]:
+    """Argument by keyword ``name`` or at position ``index``."""
+    value = keyword(call, name)
+    if value is not None:
+        return value
+    pos = positional(call)
+    return pos[index] if index < len(pos) else None
+
+
+def _module_name(node: Optional[cst.BaseExpression]) -> str:
+    return dotted(node) or "" if node is not None else ""
+
+
+class _FactsVisitor(cst.CSTVisitor):
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.func_stack: List[cst.FunctionDef] = []
+        self.class_stack: List[Tuple[cst.ClassDef, int]] = []  # class and function depth at entry
+        self.g_assigns: List[Tuple[str, cst.BaseExpression]] = []
+        self.error_handler_types: List[cst.BaseExpression] = []
+
+    # imports -----------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.facts.imports[alias.asname.name.value] = full
+            else:
+                top = full.split(".")[0]
+                self.facts.imports[top] = top
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = "." * len(node.relative) + _module_name(node.module)
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.facts.imports[local] = f"{module}.{name}" if module else name
+
+    # definitions -------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        cls = None
+        if self.class_stack and self.class_stack[-1][1] == len(self.func_stack):
+            cls = self.class_stack[-1][0]
+        parent = self.func_stack[-1] if self.func_stack else None
+        self.facts.all_functions.append(FunctionInfo(node, cls, parent))
+        if not self.func_stack and not self.class_stack:
+            self.facts.functions[node.name.value] = node
+            self.facts.defined_names.add(node.name.value)
+        self.func_stack.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.func_stack.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self.func_stack and not self.class_stack:
+            self.facts.classes[node.name.value] = node
+            self.facts.defined_names.add(node.name.value)
+        self.class_stack.append((node, len(self.func_stack)))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+
+    # assignments -------------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            t = target.target
+            if not self.func_stack and not self.class_stack and isinstance(t, cst.Name):
+                self.facts.assignments[t.value] = node.value
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
+                self.g_assigns.append((t.value.value + "." + t.attr.value, node.value))
+
+    # registrations -----------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        attr = func.attr.value
+        if attr in ("errorhandler", "app_errorhandler", "register_error_handler"):
+            first = argument(node, 0, "code_or_exception")
+            if first is not None:
+                self.error_handler_types.append(first)
+        elif attr == "add_url_rule":
+            rule = string_value(argument(node, 0, "rule"))
+            view = argument(node, 2, "view_func")
+            target = _view_name(view)
+            if rule is not None and target is not None:
+                self.facts.url_rules.setdefault(target, []).append(rule)
+        elif attr == "add_resource":
+            args = positional(node)
+            if args and isinstance(args[0], cst.Name):
+                rules = [r for r in (string_value(a) for a in args[1:]) if r is not None]
+                self.facts.url_rules.setdefault(args[0].value, []).extend(rules)
+
+
+def _view_name(view: Optional[cst.BaseExpression]) -> Optional[str]:
+    """``view_func=f`` -> ``f``; ``view_func=Cls.as_view("x")`` -> ``Cls``."""
+    if isinstance(view, cst.Name):
+        return view.value
+    if isinstance(view, cst.Call) and isinstance(view.func, cst.Attribute) and view.func.attr.value == "as_view":
+        return dotted(view.func.value)
+    if isinstance(view, cst.Attribute):
+        return view.attr.value
+    return None
+
+
+def _mentions_request(facts: ModuleFacts, expr: cst.BaseExpression) -> Optional[str]:
+    """The request attribute an expression reads, if any (``request.headers`` ...)."""
+    stack: List[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Attribute, cst.Name)):
+            q = facts.qualname(node)  # type: ignore[arg-type]
+            if q is not None and (q == "flask.request" or q.startswith("flask.request.")):
+                return dotted(node) or "request"  # type: ignore[arg-type]
+        stack.extend(node.children)
+    return None
+
+
+def collect_facts(module: cst.Module) -> ModuleFacts:
+    """One walk over the module."""
+    facts = ModuleFacts()
+    visitor = _FactsVisitor(facts)
+    module.visit(visitor)
+    # Names defined at module level shadow imports only if not also imported (an import wins when
+    # both exist, which is the usual ``try: import x except: def x`` fallback).
+    facts.defined_names -= set(facts.imports)
+    for target, value in visitor.g_assigns:
+        base, _, attr = target.partition(".")
+        if facts.imports.get(base) == "flask.g":
+            source = _mentions_request(facts, value)
+            if source is not None:
+                facts.client_g[attr] = source
+    for exc in visitor.error_handler_types:
+        name = simple_name(exc) if not isinstance(exc, cst.Call) else None
+        if isinstance(exc, cst.Tuple):
+            names = [simple_name(e.value) for e in exc.elements]
+        else:
+            names = [name]
+        if any(n in OBJECTID_ERRORS for n in names if n):
+            facts.objectid_errors_handled = True
+    return facts

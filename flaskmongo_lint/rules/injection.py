@@ -1,0 +1,227 @@
+"""FM302-FM305: NoSQL injection through filters, pipelines, JavaScript and regular expressions."""
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from flaskmongo_lint.analysis.events import Arg, CursorWhere, Event, MongoOp
+from flaskmongo_lint.analysis.values import JSON, TEXT, Value
+from flaskmongo_lint.rules.base import Report, Rule, RuleContext
+
+JS_OPERATORS = {"$where", "$function", "$accumulator"}
+# Pipeline stages whose values are expressions: a "$..." string there is a field path.
+EXPRESSION_STAGES = {"$project", "$addFields", "$set", "$group", "$replaceRoot", "$replaceWith", "$bucket",
+                     "$facet", "$redact", "$unwind", "$sortByCount", "$densify", "$fill", "$setWindowFields"}
+STRUCTURE_STAGES = EXPRESSION_STAGES | {"$sort", "$lookup", "$match", "$unset", "$graphLookup", "$merge", "$out"}
+
+
+def _source(value: Value) -> str:
+    return value.origin or "client data"
+
+
+def _client_text(value: Value) -> bool:
+    return value.is_client and bool(value.kinds & {TEXT, JSON})
+
+
+class OperatorInjection(Rule):
+    """Uses a JSON value from the request as a filter value.
+
+    **What it does.** Reports a value of a filter that comes from the request's JSON body (which may
+    be an object) with no coercion (``str()``, ``int()``, ``ObjectId()``), no ``{"$eq": x}`` wrapper
+    and no positive type check (``if not isinstance(x, str): abort(400)``).
+
+    **Why is this bad?** ``{"password": {"$ne": null}}`` turns an equality into an operator: the
+    classic login bypass (CWE-943). Query-string values are always strings and are not reported.
+    A negative check (``if isinstance(x, dict)``) is not enough: Flask-PyMongo decodes JSON with
+    ``bson.json_util``, so ``{"$regex": ".*"}`` arrives as a ``Regex`` object.
+
+    **Example**::
+
+        users.find_one({"username": body["username"], "password_hash": body["password"]})
+
+    **Use instead**::
+
+        users.find_one({"username": str(body["username"])})
+    """
+
+    code = "FM302"
+    name = "operator-injection"
+    severity = "error"
+    cwe = 943
+    summary = "a JSON value from the request is a filter value"
+
+    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
+        if not isinstance(event, MongoOp) or event.filter is None:
+            return
+        for t in event.filter.terms():
+            if t.operator is None and not t.key.startswith("$") and t.value.is_client and JSON in t.value.kinds \
+                    and not t.value.eq_wrapped:
+                yield Report(t.node, f"filter value '{t.path}' of {event.method} is {_source(t.value)}, which may "
+                                     f"be an object such as {{\"$ne\": null}}; coerce it (str(), int()) or use "
+                                     f"{{\"$eq\": value}}")
+
+
+class ClientQueryStructure(Rule):
+    """Lets the client write a filter, projection, sort or pipeline stage.
+
+    **What it does.** Reports a client mapping or JSON value used as a whole filter, projection,
+    sort, pipeline or pipeline stage, and client text placed in an aggregation expression position
+    (``$project``, ``$addFields``/``$set``, ``$group``, an update pipeline) without ``{"$literal": x}``.
+
+    **Why is this bad?** The client controls the query: it can match every document, read fields
+    it should not see, or, in an expression, read another field by sending ``"$password"`` (CWE-943).
+
+    **Example**::
+
+        users.find(request.args.to_dict())
+
+    **Use instead**::
+
+        users.find({"team": request.args.get("team", "")})
+    """
+
+    code = "FM303"
+    name = "client-query-structure"
+    severity = "error"
+    cwe = 943
+    summary = "a client value is a whole filter, projection, sort or pipeline stage"
+
+    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
+        if not isinstance(event, MongoOp):
+            return
+        if event.filter is not None and event.filter.whole_is_client:
+            yield self._whole("filter", event, Arg(event.filter.value, event.filter.node))
+        for what, arg in (("projection", event.projection), ("sort", event.sort)):
+            if arg is not None and arg.value.is_client_mapping and not arg.value.owned:
+                yield self._whole(what, event, arg)
+        if event.pipeline is not None:
+            yield from self._pipeline(event, event.pipeline, "pipeline")
+        if event.update is not None and event.update.value.elements is not None:
+            yield from self._pipeline(event, event.update, "update pipeline")
+
+    def _whole(self, what: str, event: MongoOp, arg: Arg) -> Report:
+        return Report(arg.node, f"the {what} of {event.method} is {_source(arg.value)}: the client writes the "
+                                f"query; build it from named, coerced values")
+
+    def _pipeline(self, event: MongoOp, arg: Arg, what: str) -> Iterator[Report]:
+        value = arg.value
+        if value.elements is None:
+            if value.is_client_mapping and not value.owned:
+                yield self._whole(what, event, arg)
+            return
+        for stage in value.elements:
+            if stage.value.is_client_mapping and not stage.value.owned and stage.value.shape is None:
+                yield self._whole(f"{what} stage", event, Arg(stage.value, stage.node))
+                continue
+            for entry in stage.value.shape or ():
+                if entry.key not in STRUCTURE_STAGES and what == "pipeline":
+                    continue
+                if entry.value.is_client_mapping and not entry.value.owned and entry.value.shape is None:
+                    yield self._whole(f"{entry.key} stage", event, Arg(entry.value, entry.node))
+                elif (entry.key in EXPRESSION_STAGES or what == "update pipeline"):
+                    found = _text_in_expression(entry.value)
+                    if found is not None:
+                        yield Report(found.node, f"{_source(found.value)} sits in an expression of {entry.key}: a "
+                                                 f"string starting with '$' reads another field; wrap it in "
+                                                 f"{{\"$literal\": value}}")
+
+
+class _Found:
+    def __init__(self, value: Value, node: object) -> None:
+        self.value = value
+        self.node = node
+
+
+def _text_in_expression(value: Value) -> Optional[_Found]:
+    """Client text in an expression position of a stage's value (not under ``$literal``)."""
+    for entry in value.shape or ():
+        if entry.key == "$literal":
+            continue
+        v = entry.value
+        if v.shape is not None:
+            found = _text_in_expression(v)
+            if found is not None:
+                return found
+        elif v.elements is not None:
+            for el in v.elements:
+                if el.value.shape is not None:
+                    inner = _text_in_expression(el.value)
+                    if inner is not None:
+                        return inner
+                elif _client_text(el.value):
+                    return _Found(el.value, el.node)
+        elif _client_text(v):
+            return _Found(v, entry.node)
+    return None
+
+
+class ServerSideJavaScript(Rule):
+    """Sends client data into server-side JavaScript.
+
+    **What it does.** Reports client data that reaches ``$where``, ``$function``, ``$accumulator``
+    or ``Cursor.where()``.
+
+    **Why is this bad?** The string is JavaScript that the database evaluates: the client can
+    rewrite the condition (``"0 || true"``) or make the server loop (CWE-943). ``str()`` does not
+    help.
+
+    **Example**::
+
+        users.find({"$where": "this.age > " + request.args["age"]})
+
+    **Use instead**::
+
+        users.find({"age": {"$gt": int(request.args["age"])}})
+    """
+
+    code = "FM304"
+    name = "server-side-javascript"
+    severity = "error"
+    cwe = 943
+    summary = "client data reaches $where, $function, $accumulator or Cursor.where()"
+
+    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, CursorWhere):
+            if event.arg is not None and event.arg.value.is_client:
+                yield Report(event.arg.node, f"Cursor.where() runs JavaScript built from {_source(event.arg.value)}")
+            return
+        if not isinstance(event, MongoOp) or event.filter is None:
+            return
+        for t in event.filter.terms():
+            if (t.key in JS_OPERATORS or t.operator in JS_OPERATORS) and t.value.is_client:
+                yield Report(t.node, f"{t.operator or t.key} of {event.method} runs JavaScript built from "
+                                     f"{_source(t.value)}; express the condition with query operators")
+
+
+class RegexInjection(Rule):
+    """Uses client text as a regular expression without escaping it.
+
+    **What it does.** Reports client text that reaches ``$regex`` (or a ``re.compile()``/``Regex()``
+    placed in a filter) without ``re.escape``.
+
+    **Why is this bad?** The client writes the pattern: ``.*`` matches everything and a
+    catastrophic pattern such as ``(a+)+$`` ties up the database (ReDoS, CWE-1333). ``str()`` does
+    not help.
+
+    **Example**::
+
+        users.find({"name": {"$regex": request.args["q"]}})
+
+    **Use instead**::
+
+        users.find({"name": {"$regex": re.escape(request.args["q"])}})
+    """
+
+    code = "FM305"
+    name = "regex-injection"
+    severity = "warning"
+    cwe = 1333
+    summary = "client text reaches $regex without re.escape"
+
+    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
+        if not isinstance(event, MongoOp) or event.filter is None:
+            return
+        for t in event.filter.terms():
+            regex = t.operator == "$regex" or t.value.is_regex
+            if regex and _client_text(t.value) and not t.value.regex_safe:
+                yield Report(t.node, f"{_source(t.value)} is used as a regular expression in {event.method}; "
+                                     f"escape it with re.escape()")
