@@ -78,7 +78,7 @@ def _explain(code: str) -> str:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported (errors still exit 2).")
 @click.option("--show-source", is_flag=True, help="Show the source line and a caret under each finding (text format).")
 @click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Output format.")
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True, help="Output format.")
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
 @click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default; 1 = in-process).")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, severity, CWE, summary.")

@@ -270,3 +270,21 @@ def test_config_is_frozen() -> None:
     with pytest.raises(AttributeError):
         Config().select = ("FM1",)  # type: ignore[misc]
     hash(Config())  # usable as a key, despite the per-file-ignores dict
+
+
+def test_readme_example_is_valid_and_complete() -> None:
+    """The README's configuration example loads, and mentions every key."""
+    import re
+
+    from flaskmongo_lint.config import config_from_table
+    from flaskmongo_lint.config import tomllib
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    text = block.group(1)
+    config = config_from_table(tomllib.loads(text)["tool"]["flaskmongo-lint"], "pyproject.toml")
+    assert config.per_file_ignores["tests/*"] == ("FM1", "FM301")
+    mentioned = set(re.findall(r"^#? ?([a-z-]+) =", text, re.M))
+    assert set(VALID_KEYS) - {"per-file-ignores"} <= mentioned

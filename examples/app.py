@@ -1,0 +1,69 @@
+"""A small Flask + PyMongo app with the mistakes flaskmongo-lint looks for, and their fixes.
+
+Try: flaskmongo-lint examples/
+"""
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import Flask, abort, jsonify, request
+from flask_login import current_user, login_required
+from pymongo import MongoClient
+
+app = Flask(__name__)
+db = MongoClient()["notes"]
+EDITABLE = {"title", "body"}
+
+
+# Vulnerable: any logged-in user reads any note by id (FM101), and a malformed id is a 500 (FM301).
+@app.get("/notes/<note_id>")
+@login_required
+def read_note(note_id):
+    note = db.notes.find_one({"_id": ObjectId(note_id)})
+    if note is None:
+        abort(404)
+    return jsonify(title=note["title"], body=note["body"])
+
+
+# Fixed: the id is validated and the query is scoped to the caller.
+@app.get("/mine/<note_id>")
+@login_required
+def read_own_note(note_id):
+    try:
+        oid = ObjectId(note_id)
+    except InvalidId:
+        abort(404)
+    note = db.notes.find_one({"_id": oid, "owner_id": current_user.id})
+    if note is None:
+        abort(404)
+    return jsonify(title=note["title"], body=note["body"])
+
+
+# Vulnerable: the client chooses which fields to set, "owner_id" included (FM201).
+@app.patch("/mine/<note_id>")
+@login_required
+def update_note(note_id):
+    if not ObjectId.is_valid(note_id):
+        abort(404)
+    data = request.get_json()
+    db.notes.update_one({"_id": ObjectId(note_id), "owner_id": current_user.id}, {"$set": data})
+    return jsonify(status="ok")
+
+
+# Fixed: only allowlisted fields reach $set.
+@app.put("/mine/<note_id>")
+@login_required
+def update_note_allowlisted(note_id):
+    if not ObjectId.is_valid(note_id):
+        abort(404)
+    data = request.get_json() or {}
+    changes = {k: v for k, v in data.items() if k in EDITABLE}
+    db.notes.update_one({"_id": ObjectId(note_id), "owner_id": current_user.id}, {"$set": changes})
+    return jsonify(status="ok")
+
+
+# Vulnerable: {"title": {"$ne": null}} in the JSON body matches every note (FM302).
+@app.post("/search")
+@login_required
+def search():
+    title = request.get_json()["title"]
+    found = db.notes.find({"title": title, "owner_id": current_user.id})
+    return jsonify(ids=[str(n["_id"]) for n in found])
