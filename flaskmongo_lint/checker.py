@@ -1,18 +1,22 @@
 """One file in, findings out: parse, analyse, ask the rules, place the findings."""
 from __future__ import annotations
 
+import re
+import sys
 from typing import Dict, List, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from flaskmongo_lint.analysis.engine import analyse
+from flaskmongo_lint.analysis.engine import ModuleAnalysis, analyse
+from flaskmongo_lint.analysis.events import Event
 from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.positions import Positions
 from flaskmongo_lint.rules import ALL_RULES
-from flaskmongo_lint.rules.base import Report, RuleContext
+from flaskmongo_lint.rules.base import RuleContext
 from flaskmongo_lint.settings import AnalysisSettings
 
 _RULES = tuple(rule() for rule in ALL_RULES)
+DEEP_RECURSION = 20_000
 
 
 def check_source(source: bytes, path: str, settings: AnalysisSettings) -> List[Finding]:
@@ -20,25 +24,43 @@ def check_source(source: bytes, path: str, settings: AnalysisSettings) -> List[F
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return [Finding(path, exc.raw_line, exc.raw_column + 1, "FM001", f"cannot parse: {exc.message}")]
-    events, analysis = analyse(module, settings)
+        line, col = _error_position(exc)
+        return [Finding(path, line, col, "FM001", f"cannot parse: {exc.message}")]
+    events, analysis = analyse_deep(module, settings)
     if not events:
         return []
     ctx = RuleContext(settings=settings, scoped_collections=analysis.scoped_collections())
-    reports: List[Tuple[str, Report]] = []
+    positions = Positions(module, source)
+    found: Dict[Tuple[int, int, str], Finding] = {}
     for event in events:
         for rule in _RULES:
             for report in rule.check(event, ctx):
-                reports.append((rule.code, report))
-    if not reports:
-        return []
-    # Positions are computed once per file, and only for files with something to report: the
-    # position pass costs about as much as the parse itself.
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    found: Dict[Tuple[int, int, str], Finding] = {}
-    for code, report in reports:
-        pos = positions[report.node].start
-        key = (pos.line, pos.column + 1, code)
-        if key not in found:
-            found[key] = Finding(path, pos.line, pos.column + 1, code, report.message, report.confidence)
+                line, col = positions.of(report.node, event.context.top)
+                key = (line, col, rule.code)
+                # A helper walked for several callers reports the same place once.
+                if key not in found:
+                    found[key] = Finding(path, line, col, rule.code, report.message, report.confidence)
     return sorted(found.values())
+
+
+def analyse_deep(module: cst.Module, settings: AnalysisSettings) -> Tuple[List[Event], ModuleAnalysis]:
+    """The analysis recurses once per level of expression nesting; generated code (a string of
+    3,000 ``+`` terms) goes deeper than Python's default limit of 1,000, so allow more here."""
+    limit = sys.getrecursionlimit()
+    if limit < DEEP_RECURSION:
+        sys.setrecursionlimit(DEEP_RECURSION)
+    try:
+        return analyse(module, settings)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
+
+
+def _error_position(exc: cst.ParserSyntaxError) -> Tuple[int, int]:
+    """Where the parser gave up. The message's "error at L:C" is more exact than raw_line/column."""
+    found = _ERROR_AT.search(exc.message)
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    return exc.raw_line, exc.raw_column + 1

@@ -22,7 +22,7 @@ DEFAULT_CAPABILITY_FIELDS: Tuple[str, ...] = (
     "token", "*_token", "*Token", "secret", "*_secret", "nonce", "otp", "api_key", "apiKey",
 )
 DEFAULT_IDENTITY_FUNCTIONS: Tuple[str, ...] = (
-    "get_jwt_identity", "get_current_user*", "current_identity", "get_jwt", "get_user_id_from_token",
+    "get_jwt_identity", "get_current_user*", "current_identity", "get_jwt", "current_user",
 )
 DEFAULT_IDENTITY_NAMES: Tuple[str, ...] = (
     "current_user", "user", "current_user_id", "user_id", "uid", "identity", "me", "account",

@@ -37,6 +37,7 @@ class ModuleAnalysis:
         self._active: List[int] = []
         self._leaves: Dict[int, bool] = {}
         self._methods: Dict[Tuple[int, str], cst.FunctionDef] = {}
+        self._tops: Dict[int, cst.CSTNode] = {id(info.node): info.top for info in self.facts.all_functions}
         self._next_id = 0
         for info in self.facts.all_functions:
             if info.cls is not None:
@@ -49,7 +50,7 @@ class ModuleAnalysis:
         for info in self.facts.all_functions:
             handler = self.handlers.get(id(info.node))
             params: Dict[str, Value] = {}
-            ctx = FunctionContext(name=info.node.name.value, is_handler=handler is not None)
+            ctx = FunctionContext(name=info.node.name.value, is_handler=handler is not None, top=info.top)
             if handler is not None:
                 ctx.auth_decorated = handler.is_auth_decorated(self.settings)
                 ctx.role_decorated = handler.is_role_decorated(self.settings)
@@ -122,7 +123,7 @@ class ModuleAnalysis:
         summary = self._summaries.get(key)
         if summary is None:
             ctx = FunctionContext(name=fn.name.value, is_handler=False, inherited_authenticated=inherited,
-                                  role_decorated=privileged)
+                                  role_decorated=privileged, top=self._tops.get(id(fn)))
             self._active.append(id(fn))
             try:
                 summary = Walker(self, fn, ctx, params, caught, caller.depth + 1, caller.cls if bound else None).run()

@@ -36,6 +36,7 @@ class FunctionContext:
     role_decorated: bool = False
     inherited_authenticated: bool = False  # a helper called from an authenticated handler
     uses_identity: bool = False  # set by the walk when it meets an identity
+    top: Optional[cst.CSTNode] = None  # the module-level statement holding the function (for positions)
 
     @property
     def authenticated(self) -> bool:

@@ -61,7 +61,10 @@ def join_states(states: Sequence[State]) -> State:
         return dead
     if len(live) == 1:
         return live[0]
-    first = live[0]
+    if any(s.privileged for s in live) and not all(s.privileged for s in live):
+        # `if current_user.is_admin or doc_id == my_id:` an admin path trusts every client value,
+        # so after the join a value is trusted if the other paths proved it is the caller's own.
+        live = [_trust_all(s) if s.privileged else s for s in live]
     env: Dict[str, Value] = {}
     keys: Set[str] = set()
     for s in live:
@@ -76,6 +79,12 @@ def join_states(states: Sequence[State]) -> State:
     for s in live:
         pending = pending | s.pending
     return State(env, True, all(s.privileged for s in live), pending)
+
+
+def _trust_all(state: State) -> State:
+    out = state.copy()
+    out.env = {k: (v.with_(owned=True) if v.kinds else v) for k, v in state.env.items()}
+    return out
 
 
 @dataclass

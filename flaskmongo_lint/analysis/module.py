@@ -8,7 +8,7 @@ response, and the ``g.<name>`` attributes that the module fills from request dat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -21,6 +21,7 @@ class FunctionInfo:
     node: cst.FunctionDef
     cls: Optional[cst.ClassDef]  # the class it is a method of, if any
     parent: Optional[cst.FunctionDef]  # the function it is nested in, if any
+    top: cst.CSTNode  # the module-level statement that holds it (to place findings cheaply)
 
 
 @dataclass
@@ -119,82 +120,87 @@ def _module_name(node: Optional[cst.BaseExpression]) -> str:
     return dotted(node) or "" if node is not None else ""
 
 
-class _FactsVisitor(cst.CSTVisitor):
+class _Collector:
+    """Walks statements only (not every expression node): a libcst visitor over the whole tree
+    costs several times the parse, and everything collected here sits at statement level."""
+
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
-        self.func_stack: List[cst.FunctionDef] = []
-        self.class_stack: List[Tuple[cst.ClassDef, int]] = []  # class and function depth at entry
         self.g_assigns: List[Tuple[str, cst.BaseExpression]] = []
         self.error_handler_types: List[cst.BaseExpression] = []
 
-    # imports -----------------------------------------------------------------------------
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            full = dotted(alias.name) or ""
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.facts.imports[alias.asname.name.value] = full
-            else:
-                top = full.split(".")[0]
-                self.facts.imports[top] = top
+    def block(self, body: Sequence[cst.CSTNode], top: Optional[cst.CSTNode], cls: Optional[cst.ClassDef],
+              func: Optional[cst.FunctionDef]) -> None:
+        for stmt in body:
+            self.statement(stmt, top if top is not None else stmt, cls, func)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
+    def statement(self, stmt: cst.CSTNode, top: cst.CSTNode, cls: Optional[cst.ClassDef],
+                  func: Optional[cst.FunctionDef]) -> None:
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in stmt.body:
+                self.small(small, cls, func)
+        elif isinstance(stmt, cst.FunctionDef):
+            for dec in stmt.decorators:
+                self.registration(dec.decorator)
+            self.facts.all_functions.append(FunctionInfo(stmt, cls, func, top))
+            if func is None and cls is None:
+                self.facts.functions[stmt.name.value] = stmt
+                self.facts.defined_names.add(stmt.name.value)
+            self.block(_suite(stmt.body), top, None, stmt)
+        elif isinstance(stmt, cst.ClassDef):
+            for dec in stmt.decorators:
+                self.registration(dec.decorator)
+            if func is None and cls is None:
+                self.facts.classes[stmt.name.value] = stmt
+                self.facts.defined_names.add(stmt.name.value)
+            self.block(_suite(stmt.body), top, stmt, func)
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            for suite in _suites(stmt):
+                self.block(_suite(suite), top, cls, func)
+
+    def small(self, node: cst.BaseSmallStatement, cls: Optional[cst.ClassDef], func: Optional[cst.FunctionDef]) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.facts.imports[alias.asname.name.value] = full
+                else:
+                    top = full.split(".")[0]
+                    self.facts.imports[top] = top
+        elif isinstance(node, cst.ImportFrom):
+            if isinstance(node.names, cst.ImportStar):
+                return
+            module = "." * len(node.relative) + _module_name(node.module)
+            for alias in node.names:
+                name = dotted(alias.name) or ""
+                local = name
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                self.facts.imports[local] = f"{module}.{name}" if module else name
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if node.value is None:
+                return
+            for t in targets:
+                if func is None and cls is None and isinstance(t, cst.Name):
+                    self.facts.assignments[t.value] = node.value
+                if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
+                    self.g_assigns.append((t.value.value + "." + t.attr.value, node.value))
+        elif isinstance(node, cst.Expr):
+            self.registration(node.value)
+
+    def registration(self, node: cst.BaseExpression) -> None:
+        """``add_url_rule``, ``add_resource`` and error handler registrations (calls or decorators)."""
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
             return
-        module = "." * len(node.relative) + _module_name(node.module)
-        for alias in node.names:
-            name = dotted(alias.name) or ""
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.facts.imports[local] = f"{module}.{name}" if module else name
-
-    # definitions -------------------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        cls = None
-        if self.class_stack and self.class_stack[-1][1] == len(self.func_stack):
-            cls = self.class_stack[-1][0]
-        parent = self.func_stack[-1] if self.func_stack else None
-        self.facts.all_functions.append(FunctionInfo(node, cls, parent))
-        if not self.func_stack and not self.class_stack:
-            self.facts.functions[node.name.value] = node
-            self.facts.defined_names.add(node.name.value)
-        self.func_stack.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.func_stack.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not self.func_stack and not self.class_stack:
-            self.facts.classes[node.name.value] = node
-            self.facts.defined_names.add(node.name.value)
-        self.class_stack.append((node, len(self.func_stack)))
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.class_stack.pop()
-
-    # assignments -------------------------------------------------------------------------
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            t = target.target
-            if not self.func_stack and not self.class_stack and isinstance(t, cst.Name):
-                self.facts.assignments[t.value] = node.value
-            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
-                self.g_assigns.append((t.value.value + "." + t.attr.value, node.value))
-
-    # registrations -----------------------------------------------------------------------
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if not isinstance(func, cst.Attribute):
-            return
-        attr = func.attr.value
+        attr = node.func.attr.value
         if attr in ("errorhandler", "app_errorhandler", "register_error_handler"):
             first = argument(node, 0, "code_or_exception")
             if first is not None:
                 self.error_handler_types.append(first)
         elif attr == "add_url_rule":
             rule = string_value(argument(node, 0, "rule"))
-            view = argument(node, 2, "view_func")
-            target = _view_name(view)
+            target = _view_name(argument(node, 2, "view_func"))
             if rule is not None and target is not None:
                 self.facts.url_rules.setdefault(target, []).append(rule)
         elif attr == "add_resource":
@@ -202,6 +208,34 @@ class _FactsVisitor(cst.CSTVisitor):
             if args and isinstance(args[0], cst.Name):
                 rules = [r for r in (string_value(a) for a in args[1:]) if r is not None]
                 self.facts.url_rules.setdefault(args[0].value, []).extend(rules)
+
+
+def _suite(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    return suite.body
+
+
+def _suites(stmt: cst.BaseCompoundStatement) -> List[cst.BaseSuite]:
+    """Every block of a compound statement: body, elif/else, except handlers, finally, match cases."""
+    out: List[cst.BaseSuite] = []
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        out.append(body)
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:
+        if isinstance(orelse, cst.If):
+            out.append(orelse.body)
+            orelse = orelse.orelse
+        else:
+            out.append(orelse.body)
+            orelse = None
+    for handler in getattr(stmt, "handlers", ()) or ():
+        out.append(handler.body)
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        out.append(final.body)
+    for case in getattr(stmt, "cases", ()) or ():
+        out.append(case.body)
+    return out
 
 
 def _view_name(view: Optional[cst.BaseExpression]) -> Optional[str]:
@@ -231,8 +265,8 @@ def _mentions_request(facts: ModuleFacts, expr: cst.BaseExpression) -> Optional[
 def collect_facts(module: cst.Module) -> ModuleFacts:
     """One walk over the module."""
     facts = ModuleFacts()
-    visitor = _FactsVisitor(facts)
-    module.visit(visitor)
+    visitor = _Collector(facts)
+    visitor.block(module.body, None, None, None)
     # Names defined at module level shadow imports only if not also imported (an import wins when
     # both exist, which is the usual ``try: import x except: def x`` fallback).
     facts.defined_names -= set(facts.imports)

@@ -71,16 +71,15 @@ class MassAssignment(Rule):
         for entry in update.shape or ():
             if entry.key not in FIELD_OPERATORS:
                 continue
-            if _client_mapping(entry.value):
+            client_keys = [e for e in entry.value.shape or () if e.key_value.is_client or e.key_value.is_key]
+            for inner in client_keys:
+                yield Report(inner.key_node or inner.node,
+                             f"{entry.key} of {event.method} uses a field name from "
+                             f"{_source(inner.key_value)}; check it against an allowlist")
+            if not client_keys and _client_mapping(entry.value):
                 yield Report(entry.node, f"{entry.key} of {event.method} takes a whole mapping from "
                                          f"{_source(entry.value)}: the client chooses which fields change; "
                                          f"copy only allowed fields or load it through a schema")
-                continue
-            for inner in entry.value.shape or ():
-                if inner.key_value.is_client or inner.key_value.is_key:
-                    yield Report(inner.key_node or inner.node,
-                                 f"{entry.key} of {event.method} uses a field name from "
-                                 f"{_source(inner.key_value)}; check it against an allowlist")
 
 
 class ClientUpdateDocument(Rule):
