@@ -174,7 +174,9 @@ class Walker:
                 outs.append(self.block(_body(case.body), s))
             outs.append(state)
             return join_states(outs)
-        # Nested functions and classes are walked on their own.
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            # Walked on their own; here the name only shadows whatever an import bound.
+            state.env[node.name.value] = CLEAN
         return state
 
     def small(self, node: cst.BaseSmallStatement, state: State) -> State:
@@ -368,6 +370,7 @@ class Walker:
         if key_value.is_client or key_value.is_key:
             # A client-chosen key makes the whole dict a client mapping (a copy loop with no allowlist).
             kinds = kinds | {MAPPING} | (value.kinds & {JSON})
+            shape = None
         state.env[base_key] = current.with_(shape=shape, kinds=kinds, origin=current.origin or key_value.origin or value.origin,
                                             reads=current.reads | value.reads)
         self.drop_paths(base_key + "[", state)

@@ -147,6 +147,7 @@ def text_of(values: Iterable[Value]) -> Value:
         kinds=kinds,
         origin=next((v.origin for v in tainted if v.origin), None),
         owned=all(v.owned for v in tainted),
+        regex_safe=all(v.regex_safe for v in tainted),  # "^" + re.escape(q) is still escaped
         reads=_union(v.reads for v in vals),
     )
 
