@@ -1,0 +1,74 @@
+"""The cheap per-statement positions agree with libcst's whole-module PositionProvider."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from flaskmongo_lint.analysis.engine import analyse
+from flaskmongo_lint.positions import Positions
+from flaskmongo_lint.rules import ALL_RULES
+from flaskmongo_lint.rules.base import RuleContext
+from flaskmongo_lint.settings import AnalysisSettings
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.py"))
+
+TRICKY = b'''# header comment
+"""Docstring."""
+import os; from flask import request
+from pymongo import MongoClient
+db = MongoClient().x
+
+
+# a comment before the decorators
+@app.get("/a/<a_id>")
+
+# a comment between decorators
+@login_required
+def a(a_id):
+    return db.items.find_one({"_id": a_id})
+if True:
+    x = 1
+class K:
+    def put(self, k_id):
+        db.k.delete_one({"_id": request.args["id"]})
+'''
+
+
+def reported_nodes(module: cst.Module):  # type: ignore[no-untyped-def]
+    settings = AnalysisSettings()
+    events, analysis = analyse(module, settings)
+    ctx = RuleContext(settings, analysis.scoped_collections())
+    for event in events:
+        for rule in ALL_RULES:
+            for report in rule().check(event, ctx):
+                yield report.node, event.context.top
+
+
+@pytest.mark.parametrize("source", [p.read_bytes() for p in FIXTURES] + [TRICKY])
+def test_positions_match_libcst(source: bytes) -> None:
+    module = cst.parse_module(source)
+    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    cheap = Positions(module, source)
+    for node, top in reported_nodes(module):
+        start = whole[node].start
+        assert cheap.of(node, top) == (start.line, start.column + 1)
+
+
+def test_tricky_source_positions() -> None:
+    module = cst.parse_module(TRICKY)
+    cheap = Positions(module, TRICKY)
+    placed = sorted(cheap.of(node, top) for node, top in reported_nodes(module))
+    assert placed == [(14, 12), (19, 9)]  # after comments between decorators; in a class method
+
+
+def test_falls_back_when_ast_cannot_parse() -> None:
+    # libcst accepts this (it is lenient about some constructs); when ``ast`` cannot map the
+    # statements the whole-module pass is used instead.
+    module = cst.parse_module(TRICKY)
+    cheap = Positions(module, b"this is not python (")
+    node, top = next(iter(reported_nodes(module)))
+    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[node].start
+    assert cheap.of(node, top) == (whole.line, whole.column + 1)
