@@ -85,7 +85,9 @@ class ObjectIdCall(Event):
 
 
 @dataclass
-class CursorWhere(Event):
-    """``cursor.where(code)``: server-side JavaScript on a cursor."""
+class JavaScriptCode(Event):
+    """JavaScript the server evaluates, passed as a call argument: ``cursor.where(code)``,
+    ``collection.map_reduce(map, reduce, ...)``."""
 
+    method: str = ""
     arg: Optional[Arg] = None

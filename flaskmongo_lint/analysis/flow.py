@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set
 import libcst as cst
 
 from flaskmongo_lint.analysis import identity as ident
-from flaskmongo_lint.analysis.events import INVALID_ID, TYPE_ERROR, Arg, FunctionContext, MongoOp, ObjectIdCall, CursorWhere
+from flaskmongo_lint.analysis.events import INVALID_ID, TYPE_ERROR, Arg, FunctionContext, JavaScriptCode, MongoOp, ObjectIdCall
 from flaskmongo_lint.analysis.filters import read_filter
 from flaskmongo_lint.analysis.module import argument, dotted, keyword, positional, simple_name, string_value
 from flaskmongo_lint.analysis.mongo import (
@@ -841,10 +841,15 @@ class Walker:
         spec = METHODS.get(method)
         if spec is not None and self.is_collection_receiver(func.value, base, spec):
             return self.mongo_call(node, method, spec, base, func.value, state)
+        if method in ("map_reduce", "inline_map_reduce") and base.special == "collection":
+            for a in node.args:
+                value = self.eval(a.value, state)
+                self.a.add_event(JavaScriptCode(node, self.ctx, method=method, arg=Arg(value, a.value)))
+            return CLEAN
         if base.special == "cursor":
             args = [self.eval(a.value, state) for a in node.args]
             if method == "where" and args:
-                self.a.add_event(CursorWhere(node, self.ctx, arg=Arg(args[0], node.args[0].value)))
+                self.a.add_event(JavaScriptCode(node, self.ctx, method="where", arg=Arg(args[0], node.args[0].value)))
             if method in CURSOR_METHODS:
                 return base
             return _provenance(args, base)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from flaskmongo_lint.analysis.events import Arg, CursorWhere, Event, MongoOp
+from flaskmongo_lint.analysis.events import Arg, Event, JavaScriptCode, MongoOp
 from flaskmongo_lint.analysis.values import JSON, TEXT, Value
 from flaskmongo_lint.rules.base import Report, Rule, RuleContext
 
@@ -154,11 +154,26 @@ def _text_in_expression(value: Value) -> Optional[_Found]:
     return None
 
 
+def _client_inside(value: Value, node: object) -> Optional[_Found]:
+    """The first client value in ``value`` or its structure (``{"$function": {"body": js}}``)."""
+    if value.is_client:
+        return _Found(value, node)
+    for entry in value.shape or ():
+        found = _client_inside(entry.value, entry.node)
+        if found is not None:
+            return found
+    for el in value.elements or ():
+        found = _client_inside(el.value, el.node)
+        if found is not None:
+            return found
+    return None
+
+
 class ServerSideJavaScript(Rule):
     """Sends client data into server-side JavaScript.
 
-    **What it does.** Reports client data that reaches ``$where``, ``$function``, ``$accumulator``
-    or ``Cursor.where()``.
+    **What it does.** Reports client data that reaches ``$where``, ``$function``, ``$accumulator``,
+    ``Cursor.where()`` or ``map_reduce()``.
 
     **Why is this bad?** The string is JavaScript that the database evaluates: the client can
     rewrite the condition (``"0 || true"``) or make the server loop (CWE-943). ``str()`` does not
@@ -177,19 +192,23 @@ class ServerSideJavaScript(Rule):
     name = "server-side-javascript"
     severity = "error"
     cwe = 943
-    summary = "client data reaches $where, $function, $accumulator or Cursor.where()"
+    summary = "client data reaches $where, $function, $accumulator, Cursor.where() or map_reduce()"
 
     def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, CursorWhere):
+        if isinstance(event, JavaScriptCode):
             if event.arg is not None and event.arg.value.is_client:
-                yield Report(event.arg.node, f"Cursor.where() runs JavaScript built from {_source(event.arg.value)}")
+                yield Report(event.arg.node, f"{event.method}() runs JavaScript built from {_source(event.arg.value)}; "
+                                             f"express the condition with query operators")
             return
         if not isinstance(event, MongoOp) or event.filter is None:
             return
         for t in event.filter.terms():
-            if (t.key in JS_OPERATORS or t.operator in JS_OPERATORS) and t.value.is_client:
-                yield Report(t.node, f"{t.operator or t.key} of {event.method} runs JavaScript built from "
-                                     f"{_source(t.value)}; express the condition with query operators")
+            if t.key not in JS_OPERATORS and t.operator not in JS_OPERATORS:
+                continue
+            found = _client_inside(t.value, t.node)
+            if found is not None:
+                yield Report(found.node, f"{t.operator or t.key} of {event.method} runs JavaScript built from "
+                                         f"{_source(found.value)}; express the condition with query operators")
 
 
 class RegexInjection(Rule):
