@@ -90,6 +90,14 @@ class ClientQueryStructure(Rule):
             return
         if event.filter is not None and event.filter.whole_is_client:
             yield self._whole("filter", event, Arg(event.filter.value, event.filter.node))
+        if event.filter is not None:
+            for t in event.filter.terms():
+                if t.path.split(".")[0] != "$expr" or t.operator in JS_OPERATORS:
+                    continue
+                found = _client_inside(t.value, t.node, literal_is_safe=True)
+                if found is not None and _client_text(found.value):
+                    yield Report(found.node, f"{_source(found.value)} sits in the $expr of {event.method}: a string "
+                                             f"starting with '$' reads another field; wrap it in {{\"$literal\": value}}")
         for what, arg in (("projection", event.projection), ("sort", event.sort)):
             if arg is not None and arg.value.is_client_mapping and not arg.value.owned:
                 yield self._whole(what, event, arg)
@@ -154,16 +162,18 @@ def _text_in_expression(value: Value) -> Optional[_Found]:
     return None
 
 
-def _client_inside(value: Value, node: object) -> Optional[_Found]:
+def _client_inside(value: Value, node: object, literal_is_safe: bool = False) -> Optional[_Found]:
     """The first client value in ``value`` or its structure (``{"$function": {"body": js}}``)."""
     if value.is_client:
         return _Found(value, node)
     for entry in value.shape or ():
-        found = _client_inside(entry.value, entry.node)
+        if literal_is_safe and entry.key == "$literal":
+            continue
+        found = _client_inside(entry.value, entry.node, literal_is_safe)
         if found is not None:
             return found
     for el in value.elements or ():
-        found = _client_inside(el.value, el.node)
+        found = _client_inside(el.value, el.node, literal_is_safe)
         if found is not None:
             return found
     return None
