@@ -87,6 +87,12 @@ def simple_name(expr: cst.BaseExpression) -> Optional[str]:
 def string_value(expr: Optional[cst.BaseExpression]) -> Optional[str]:
     """The value of a plain string literal, else None."""
     if isinstance(expr, cst.SimpleString):
+        raw = expr.value
+        quote = raw[-1]
+        if raw[0] == quote and "\\" not in raw:
+            # The common case, without libcst's evaluated_value (which compiles the literal).
+            width = 3 if raw.startswith(quote * 3) and len(raw) >= 6 else 1
+            return raw[width:-width]
         value = expr.evaluated_value
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.ConcatenatedString):
