@@ -47,7 +47,10 @@ class ModuleAnalysis:
     def run(self) -> List[Event]:
         from flaskmongo_lint.analysis.flow import Walker
 
-        for info in self.facts.all_functions:
+        # Functions that assign attributes (before_request hooks filling g) go first, so that
+        # every handler sees which g attributes hold client data.
+        ordered = sorted(self.facts.all_functions, key=lambda i: id(i.node) not in self.facts.attribute_writers)
+        for info in ordered:
             handler = self.handlers.get(id(info.node))
             params: Dict[str, Value] = {}
             ctx = FunctionContext(name=info.node.name.value, is_handler=handler is not None, top=info.top)

@@ -353,6 +353,9 @@ class Walker:
             key = dotted(target)
             if key is not None:
                 self.set_path(key, value, state)
+            if value.is_client and self.facts.qualname(target.value) == "flask.g":
+                # `g.tenant = request.headers["X-Tenant"]` in a hook: g.tenant is client data, not identity.
+                self.facts.client_g[target.attr.value] = value
 
     def bind_item(self, target: cst.Subscript, value: Value, state: State,
                   value_node: Optional[cst.BaseExpression]) -> None:
@@ -635,7 +638,8 @@ class Walker:
             return ident.request_attribute(attr)
         if base.special == "g":
             if attr in self.facts.client_g:
-                return Value(kinds=frozenset({TEXT}), origin=f"g.{attr} (set from {self.facts.client_g[attr]})")
+                assigned = self.facts.client_g[attr]
+                return assigned.derived(origin=f"g.{attr} (set from {assigned.origin or 'request data'})")
             if self.settings.matches("identity_names", attr):
                 self.ctx.uses_identity = True
                 return Value(identity=True)

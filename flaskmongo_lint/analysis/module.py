@@ -8,9 +8,12 @@ response, and the ``g.<name>`` attributes that the module fills from request dat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set
 
 import libcst as cst
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flaskmongo_lint.analysis.values import Value
 
 # Exceptions whose handler makes every ``ObjectId()`` failure a handled error.
 OBJECTID_ERRORS = {"InvalidId", "BSONError", "Exception", "BaseException"}
@@ -33,7 +36,10 @@ class ModuleFacts:
     assignments: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # module-level name = expr
     url_rules: Dict[str, List[str]] = field(default_factory=dict)  # view function/class name -> rules
     objectid_errors_handled: bool = False
-    client_g: Dict[str, str] = field(default_factory=dict)  # g attribute -> where its value came from
+    # g attributes the module fills from request data (set by the walk of the functions that
+    # assign them, which runs first), and those functions.
+    client_g: Dict[str, "Value"] = field(default_factory=dict)
+    attribute_writers: Set[int] = field(default_factory=set)  # id() of functions assigning x.attr = ...
     defined_names: Set[str] = field(default_factory=set)  # module-level def/class names (shadow imports)
 
     def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
@@ -132,7 +138,6 @@ class _Collector:
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
-        self.g_assigns: List[Tuple[str, cst.BaseExpression]] = []
         self.error_handler_types: List[cst.BaseExpression] = []
 
     def block(self, body: Sequence[cst.CSTNode], top: Optional[cst.CSTNode], cls: Optional[cst.ClassDef],
@@ -190,8 +195,8 @@ class _Collector:
             for t in targets:
                 if func is None and cls is None and isinstance(t, cst.Name):
                     self.facts.assignments[t.value] = node.value
-                if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
-                    self.g_assigns.append((t.value.value + "." + t.attr.value, node.value))
+                if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and func is not None:
+                    self.facts.attribute_writers.add(id(func))
         elif isinstance(node, cst.Expr):
             self.registration(node.value)
 
@@ -255,19 +260,6 @@ def _view_name(view: Optional[cst.BaseExpression]) -> Optional[str]:
     return None
 
 
-def _mentions_request(facts: ModuleFacts, expr: cst.BaseExpression) -> Optional[str]:
-    """The request attribute an expression reads, if any (``request.headers`` ...)."""
-    stack: List[cst.CSTNode] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Attribute, cst.Name)):
-            q = facts.qualname(node)  # type: ignore[arg-type]
-            if q is not None and (q == "flask.request" or q.startswith("flask.request.")):
-                return dotted(node) or "request"  # type: ignore[arg-type]
-        stack.extend(node.children)
-    return None
-
-
 def collect_facts(module: cst.Module) -> ModuleFacts:
     """One walk over the module."""
     facts = ModuleFacts()
@@ -276,12 +268,6 @@ def collect_facts(module: cst.Module) -> ModuleFacts:
     # Names defined at module level shadow imports only if not also imported (an import wins when
     # both exist, which is the usual ``try: import x except: def x`` fallback).
     facts.defined_names -= set(facts.imports)
-    for target, value in visitor.g_assigns:
-        base, _, attr = target.partition(".")
-        if facts.imports.get(base) == "flask.g":
-            source = _mentions_request(facts, value)
-            if source is not None:
-                facts.client_g[attr] = source
     for exc in visitor.error_handler_types:
         name = simple_name(exc) if not isinstance(exc, cst.Call) else None
         if isinstance(exc, cst.Tuple):
