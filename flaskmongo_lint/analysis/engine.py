@@ -62,6 +62,8 @@ class ModuleAnalysis:
                     params[name] = Value(kinds=frozenset({kind}), origin=f"route parameter '{name}'")
                 for name in handler.injected_identity:
                     params[name] = Value(identity=True)
+                # A decorator that injects the user authenticates the handler, used or not.
+                ctx.uses_identity = bool(handler.injected_identity)
             self._active.append(id(info.node))
             Walker(self, info.node, ctx, params, frozenset(), 0, info.cls).run()
             self._active.pop()

@@ -601,7 +601,9 @@ class Walker:
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
             inner = self.comprehension(node.for_in, state)
             v = self.eval(node.elt, inner)
-            return Value(kinds=v.kinds - {MAPPING}, origin=v.origin, reads=v.reads, identity=v.identity, owned=v.owned)
+            # One representative element: `[InsertOne(r) for r in rows]` is read like `[InsertOne(r)]`.
+            return Value(kinds=v.kinds - {MAPPING}, origin=v.origin, reads=v.reads, identity=v.identity, owned=v.owned,
+                         elements=(Element(v, node.elt),))
         if isinstance(node, cst.DictComp):
             return self.dict_comp(node, state)
         if isinstance(node, cst.Lambda):

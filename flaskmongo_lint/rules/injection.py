@@ -8,6 +8,9 @@ from flaskmongo_lint.analysis.values import JSON, TEXT, Value
 from flaskmongo_lint.rules.base import Report, Rule, RuleContext
 
 JS_OPERATORS = {"$where", "$function", "$accumulator"}
+# Operator positions where a JSON value is not operator injection: ``$eq`` is the fix, and the
+# regex and JavaScript operators have rules of their own (FM305, FM304).
+NOT_OPERATOR_INJECTION = {"$eq", "$regex", "$options", "$literal"} | JS_OPERATORS
 # Pipeline stages whose values are expressions: a "$..." string there is a field path.
 EXPRESSION_STAGES = {"$project", "$addFields", "$set", "$group", "$replaceRoot", "$replaceWith", "$bucket",
                      "$facet", "$redact", "$unwind", "$sortByCount", "$densify", "$fill", "$setWindowFields"}
@@ -25,8 +28,8 @@ def _client_text(value: Value) -> bool:
 class OperatorInjection(Rule):
     """Uses a JSON value from the request as a filter value.
 
-    **What it does.** Reports a value of a filter that comes from the request's JSON body (which may
-    be an object) with no coercion (``str()``, ``int()``, ``ObjectId()``), no ``{"$eq": x}`` wrapper
+    **What it does.** Reports a value of a filter (an equality, or the operand of ``$ne``, ``$gt``,
+    ``$in`` ...) that comes from the request's JSON body (which may be an object) with no coercion (``str()``, ``int()``, ``ObjectId()``), no ``{"$eq": x}`` wrapper
     and no positive type check (``if not isinstance(x, str): abort(400)``).
 
     **Why is this bad?** ``{"password": {"$ne": null}}`` turns an equality into an operator: the
@@ -53,8 +56,9 @@ class OperatorInjection(Rule):
         if not isinstance(event, MongoOp) or event.filter is None:
             return
         for t in event.filter.terms():
-            if t.operator is None and not t.key.startswith("$") and t.value.is_client and JSON in t.value.kinds \
-                    and not t.value.eq_wrapped:
+            if t.operator in NOT_OPERATOR_INJECTION or t.key.startswith("$"):
+                continue
+            if t.value.is_client and JSON in t.value.kinds and not t.value.eq_wrapped:
                 yield Report(t.node, f"filter value '{t.path}' of {event.method} is {_source(t.value)}, which may "
                                      f"be an object such as {{\"$ne\": null}}; coerce it (str(), int()) or use "
                                      f"{{\"$eq\": value}}")
