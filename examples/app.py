@@ -67,3 +67,40 @@ def search():
     title = request.get_json()["title"]
     found = db.notes.find({"title": title, "owner_id": current_user.id})
     return jsonify(ids=[str(n["_id"]) for n in found])
+
+
+# Fixed: the title is coerced to a string before it reaches the filter.
+@app.post("/search/coerced")
+@login_required
+def search_coerced():
+    title = str(request.get_json().get("title", ""))
+    found = db.notes.find({"title": title, "owner_id": current_user.id})
+    return jsonify(ids=[str(n["_id"]) for n in found])
+
+
+# Vulnerable: anyone can delete anyone's note by id (FM102), and a bad id is a 500 (FM301).
+@app.delete("/notes/<note_id>")
+@login_required
+def delete_note(note_id):
+    db.notes.delete_one({"_id": ObjectId(note_id)})
+    return "", 204
+
+
+# Fixed: the delete is scoped to the caller and the id is validated.
+@app.delete("/mine/<note_id>")
+@login_required
+def delete_own_note(note_id):
+    if not ObjectId.is_valid(note_id):
+        abort(404)
+    db.notes.delete_one({"_id": ObjectId(note_id), "owner_id": current_user.id})
+    return "", 204
+
+
+# Vulnerable: the stored note becomes whatever the client sent; fields it leaves out are lost (FM203).
+@app.put("/mine/<note_id>/replace")
+@login_required
+def replace_note(note_id):
+    if not ObjectId.is_valid(note_id):
+        abort(404)
+    db.notes.replace_one({"_id": ObjectId(note_id), "owner_id": current_user.id}, request.get_json())
+    return jsonify(status="ok")
