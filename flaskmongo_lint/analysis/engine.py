@@ -138,6 +138,7 @@ class ModuleAnalysis:
                 caller.ctx.uses_identity = True
             self._summaries[key] = summary
         result = summary.returns
+        state.pending = state.pending | summary.pending
         if provenance:
             result = result.with_(reads=result.reads | provenance)
         return result

@@ -93,6 +93,8 @@ class Summary:
 
     returns: Value
     always_leaves: bool
+    # Reads whose unchecked document the function returns: the caller may still check it.
+    pending: FrozenSet[int] = EMPTY
 
 
 class Walker:
@@ -111,6 +113,7 @@ class Walker:
         self.caught_stack: List[FrozenSet[str]] = [caught]
         self.depth = depth
         self.returns: List[Value] = []
+        self.returned_pending: FrozenSet[int] = EMPTY
         self.leaves_all = True
 
     # ------------------------------------------------------------------ entry
@@ -120,7 +123,7 @@ class Walker:
         if end.alive:
             self.returns.append(CLEAN)
         always_leaves = not self.returns
-        return Summary(join_all(self.returns) if self.returns else CLEAN, always_leaves)
+        return Summary(join_all(self.returns) if self.returns else CLEAN, always_leaves, self.returned_pending)
 
     @property
     def caught(self) -> FrozenSet[str]:
@@ -529,7 +532,12 @@ class Walker:
 
     def note_returned(self, value: Value, state: State) -> None:
         leaked = value.reads & state.pending
-        if leaked:
+        if not leaked:
+            return
+        if self.depth > 0:
+            # A helper hands the document to its caller, which may check it before using it.
+            self.returned_pending = self.returned_pending | leaked
+        else:
             self.a.mark_returned(leaked)
 
     # ------------------------------------------------------------------ expressions
