@@ -55,7 +55,8 @@ class FilterView:
     @property
     def whole_is_client(self) -> bool:
         """The filter itself is a client mapping or json value (the client writes the query)."""
-        return self.value.is_client_mapping and not self.value.owned and self.value.shape is None
+        # A dict literal is a client mapping only through a `**spread` or a client-chosen key.
+        return self.value.is_client_mapping and not self.value.owned
 
     def is_owner_scoped(self, settings: AnalysisSettings) -> bool:
         return _scoped(self.root, settings)

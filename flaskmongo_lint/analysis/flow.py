@@ -367,7 +367,10 @@ class Walker:
             return
         key_expr = target.slice[0].slice.value
         key_value = self.eval(key_expr, state)
-        current = state.env.get(base_key, CLEAN)
+        current = state.env.get(base_key)
+        if current is None:
+            # `request.json["user"] = name` / `api.payload["x"] = 1`: the source stays client data.
+            current = self.eval(target.value, state)
         if current.special is not None:
             return
         entry = Entry(string_value(key_expr), key_value, value, value_node or target, key_expr)
@@ -442,6 +445,13 @@ class Walker:
         if not (positive or negative):
             return
         yes, no = (t, f) if positive else (f, t)  # yes: the state where they are equal / contained
+        if lv.is_client and (rv.literal is not None or self.constant_collection(right)) and \
+                isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+            # Compared with constants: from here on it is one of them, not free client text.
+            key = self.path_key(left)
+            if key is not None:
+                yes.env[key] = Value(origin=lv.origin)
+            return
         # Not-found check of an owner-scoped lookup: `if project is None: abort(404)`.
         if isinstance(op, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) and _is_none(right) and lv.is_doc and lv.scoped_lookup:
             self.own_fetched_by(lv, no)
@@ -474,6 +484,9 @@ class Walker:
                 if current.kinds:
                     t.env[key] = current.with_(kinds=frozenset({kind}), shape=None)
             return
+        if name and _ROLE_WORD.search(name) and (not args or any(self.eval(a, t).identity for a in args)):
+            t.privileged = True  # `if not is_admin(current_user): abort(403)`
+            return
         if name and self.settings.matches("authz_functions", name):
             for arg in args:
                 self.mark_owned(arg, t)
@@ -486,6 +499,19 @@ class Walker:
             base = self.eval(func.value, t)
             if base.identity and _ROLE_WORD.search(_code(call)):
                 t.privileged = True
+
+    def constant_collection(self, expr: cst.BaseExpression) -> bool:
+        """A literal set/list/tuple/dict of constants, or a module-level name bound to one."""
+        if isinstance(expr, cst.Name) and expr.value in self.facts.assignments and expr.value not in self.params:
+            expr = self.facts.assignments[expr.value]
+        if isinstance(expr, cst.Call) and simple_name(expr.func) in ("frozenset", "set", "tuple", "list") and expr.args:
+            expr = expr.args[0].value
+        if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
+            return all(string_value(e.value) is not None or isinstance(e.value, (cst.Integer, cst.Float))
+                       for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return all(isinstance(e, cst.DictElement) and string_value(e.key) is not None for e in expr.elements)
+        return False
 
     def positive_type(self, expr: cst.BaseExpression) -> Optional[str]:
         names: List[Optional[str]]
@@ -501,6 +527,13 @@ class Walker:
     def mark_owned(self, expr: cst.BaseExpression, state: State) -> None:
         """``expr`` was shown to belong to the caller: trust it (and what fetched it) from here on."""
         subject = _strip_conversions(expr)
+        if isinstance(subject, cst.Call) and isinstance(subject.func, cst.Name) and subject.args:
+            # `owner_of(doc["user_id"]) != me`: the check is about what the helper was given.
+            for arg in subject.args:
+                value = self.eval(arg.value, state)
+                if value.kinds or value.is_doc or value.reads:
+                    self.mark_owned(arg.value, state)
+            return
         base = _base_name(subject)
         if base is not None:
             value = state.env.get(base)
@@ -953,6 +986,11 @@ class Walker:
             return CLEAN
         self.a.add_event(ObjectIdCall(node, self.ctx, arg=Arg(first, node.args[0].value), caught=self.caught,
                                       errors_handled_by_app=self.facts.objectid_errors_handled))
+        arg_node = node.args[0].value
+        if first.kinds and isinstance(arg_node, cst.Name) and arg_node.value in state.env:
+            # Past this call x is a valid id (a bad one stopped the request here, and is reported
+            # here): a second ObjectId(x) is not a second problem.
+            state.env[arg_node.value] = first.with_(oid_valid=True)
         if first.kinds:
             return first.derived(kinds=frozenset({OPAQUE}))
         return first.derived()

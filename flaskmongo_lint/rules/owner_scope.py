@@ -14,6 +14,15 @@ def _source(term: Term) -> str:
     return term.value.origin or "client data"
 
 
+def _scope_problem(event: MongoOp, ctx: RuleContext) -> str:
+    """What is wrong with the filter's scope, in words."""
+    assert event.filter is not None
+    unbound = [t.path for t in event.filter.terms() if ctx.settings.matches("owner_fields", t.key)]
+    if unbound:
+        return f"has its owner key '{unbound[0]}' bound to something other than the caller's identity"
+    return "has no owner key"
+
+
 def _confidence(event: MongoOp, ctx: RuleContext) -> str:
     return "high" if event.collection in ctx.scoped_collections else "medium"
 
@@ -71,8 +80,9 @@ class UnscopedRead(Rule):
         terms = _unscoped_selectors(event, ctx, ids_only=True)
         if terms:
             t = terms[0]
-            yield Report(event.node, f"{event.method} selects by '{t.path}' ({_source(t)}) with no owner key "
-                                     f"or ownership check; {SCOPE_HINT}", _confidence(event, ctx))
+            yield Report(event.node, f"{event.method} selects by '{t.path}' ({_source(t)}); the filter "
+                                     f"{_scope_problem(event, ctx)} and no ownership check guards it; {SCOPE_HINT}",
+                         _confidence(event, ctx))
 
 
 class UnscopedWrite(Rule):
@@ -111,8 +121,8 @@ class UnscopedWrite(Rule):
         terms = _unscoped_selectors(event, ctx, ids_only=False)
         if terms:
             t = terms[0]
-            yield Report(event.node, f"{event.method} selects by '{t.path}' ({_source(t)}) with no owner key; "
-                                     f"{SCOPE_HINT}", _confidence(event, ctx))
+            yield Report(event.node, f"{event.method} selects by '{t.path}' ({_source(t)}); the filter "
+                                     f"{_scope_problem(event, ctx)}; {SCOPE_HINT}", _confidence(event, ctx))
 
 
 class ClientSuppliedOwner(Rule):
