@@ -45,25 +45,17 @@ class ModuleFacts:
     def qualname(self, expr: cst.BaseExpression) -> Optional[str]:
         """The dotted name an expression refers to, through the module's imports.
 
-        ``request.args.get`` -> ``flask.request.args.get`` when ``request`` comes from flask. A name
-        that is not imported resolves to itself prefixed with ``.local.`` only for module-level
-        definitions; unknown bare names resolve to None.
+        ``request.args.get`` -> ``flask.request.args.get`` when ``request`` comes from flask. Names
+        that are not imported (locals, module-level definitions, unknown names) resolve to None.
         """
-        parts: List[str] = []
-        node = expr
-        while isinstance(node, cst.Attribute):
-            parts.append(node.attr.value)
-            node = node.value
-        if not isinstance(node, cst.Name):
+        path = dotted(expr)
+        if path is None:
             return None
-        name = node.value
-        if name in self.defined_names:
-            return None
-        base = self.imports.get(name)
+        name, _, rest = path.partition(".")
+        base = self.imports.get(name) if name not in self.defined_names else None
         if base is None:
             return None
-        parts.append(base)
-        return ".".join(reversed(parts))
+        return f"{base}.{rest}" if rest else base
 
 
 def dotted(expr: cst.BaseExpression) -> Optional[str]:
