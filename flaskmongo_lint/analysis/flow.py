@@ -1125,10 +1125,20 @@ def _names_in(node: cst.CSTNode) -> Optional[str]:
 
 
 def _provenance(args: List[Value], base: Optional[Value] = None) -> Value:
+    """The result of a call the analysis knows nothing about.
+
+    Client data does not flow through it (a schema, a parser, a lookup: the result is not the
+    request's text), but provenance does, for the "returned before it was checked" question, and
+    so does identity: ``load_user(current_user.id)`` is still the caller.
+    """
     reads: FrozenSet[int] = base.reads if base is not None else EMPTY
     for a in args:
         reads = reads | a.reads
-    return Value(reads=reads) if reads else CLEAN
+    inputs = [a for a in args if a.kinds or a.identity or a.is_doc or a.reads]
+    identity = bool(inputs) and all(a.identity for a in inputs)
+    if not reads and not identity:
+        return CLEAN
+    return Value(reads=reads, identity=identity)
 
 
 def _bulk_method(op_name: str) -> str:
