@@ -897,6 +897,10 @@ class Walker:
             args = [self.eval(a.value, state) for a in node.args]
             if method == "where" and args:
                 self.a.add_event(JavaScriptCode(node, self.ctx, method="where", arg=Arg(args[0], node.args[0].value)))
+            if method == "sort" and args and not node.args[0].keyword:
+                # cursor.sort(spec): read like find(..., sort=spec).
+                self.a.add_event(MongoOp(node, self.ctx, method="sort", op="cursor", collection=base.collection,
+                                         sort=Arg(args[0], node.args[0].value)))
             if method in CURSOR_METHODS:
                 return base
             return _provenance(args, base)
