@@ -9,8 +9,6 @@ Calls to functions of the same module are followed (see :mod:`flaskmongo_lint.an
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -18,12 +16,14 @@ import libcst as cst
 from flaskmongo_lint.analysis import identity as ident
 from flaskmongo_lint.analysis.events import INVALID_ID, TYPE_ERROR, Arg, FunctionContext, JavaScriptCode, MongoOp, ObjectIdCall
 from flaskmongo_lint.analysis.filters import read_filter
-from flaskmongo_lint.analysis.module import argument, dotted, keyword, positional, simple_name, string_value
+from flaskmongo_lint.analysis.guards import Guards, code_of, strip_conversions, base_name
+from flaskmongo_lint.analysis.state import State, Summary, join_states
+from flaskmongo_lint.analysis.module import argument, dotted, keyword, simple_name, string_value
 from flaskmongo_lint.analysis.mongo import (
     AGGREGATE, BULK, BULK_SIGNATURES, INSERT, METHODS, Method, Receiver, classify,
 )
 from flaskmongo_lint.analysis.values import (
-    CLEAN, CLIENT_MAPPINGS, EMPTY, JSON, MAPPING, NUMBER, OPAQUE, TEXT,
+    CLEAN, EMPTY, JSON, MAPPING, NUMBER, OPAQUE, TEXT,
     Element, Entry, Value, item_of, join, join_all, set_entry, text_of,
 )
 
@@ -38,66 +38,9 @@ STRING_METHODS = {
 SEQUENCE_EFFECTS = {"append", "extend", "add", "insert", "update", "setdefault", "appendleft"}
 CURSOR_METHODS = {"sort", "limit", "skip", "batch_size", "hint", "max_time_ms", "collation", "comment", "allow_disk_use", "clone", "rewind"}
 LEAVING_CALLS = {"flask.abort", "werkzeug.exceptions.abort", "sys.exit", "os._exit", "flask_restful.abort", "flask_restx.abort", "exit", "quit"}
-_ROLE_WORD = re.compile(r"(?i)admin|role|staff|superuser|super_user|is_super|permission|moderator|privilege|scope")
-TYPE_OK = {"str": TEXT, "int": NUMBER, "float": NUMBER, "bool": NUMBER, "ObjectId": OPAQUE, "UUID": OPAQUE, "bytes": TEXT}
 
 
-@dataclass
-class State:
-    env: Dict[str, Value] = field(default_factory=dict)
-    alive: bool = True
-    privileged: bool = False
-    pending: FrozenSet[int] = EMPTY  # reads whose result has not been ownership-checked on this path
-
-    def copy(self) -> "State":
-        return State(dict(self.env), self.alive, self.privileged, self.pending)
-
-
-def join_states(states: Sequence[State]) -> State:
-    live = [s for s in states if s.alive]
-    if not live:
-        dead = states[0].copy() if states else State()
-        dead.alive = False
-        return dead
-    if len(live) == 1:
-        return live[0]
-    if any(s.privileged for s in live) and not all(s.privileged for s in live):
-        # `if current_user.is_admin or doc_id == my_id:` an admin path trusts every client value,
-        # so after the join a value is trusted if the other paths proved it is the caller's own.
-        live = [_trust_all(s) if s.privileged else s for s in live]
-    env: Dict[str, Value] = {}
-    keys: Set[str] = set()
-    for s in live:
-        keys.update(s.env)
-    for k in keys:
-        vals = [s.env[k] for s in live if k in s.env]
-        env[k] = join_all(vals)
-        if len(vals) < len(live):
-            # Bound on some paths only: the facts guards gave it do not hold everywhere.
-            env[k] = env[k].with_(owned=False, oid_valid=False) if env[k].kinds else env[k]
-    pending: FrozenSet[int] = EMPTY
-    for s in live:
-        pending = pending | s.pending
-    return State(env, True, all(s.privileged for s in live), pending)
-
-
-def _trust_all(state: State) -> State:
-    out = state.copy()
-    out.env = {k: (v.with_(owned=True) if v.kinds else v) for k, v in state.env.items()}
-    return out
-
-
-@dataclass
-class Summary:
-    """What a call to a function gives its caller."""
-
-    returns: Value
-    always_leaves: bool
-    # Reads whose unchecked document the function returns: the caller may still check it.
-    pending: FrozenSet[int] = EMPTY
-
-
-class Walker:
+class Walker(Guards):
     """Walks one function once, for one calling context."""
 
     def __init__(self, analysis: "ModuleAnalysis", fn: cst.FunctionDef, context: FunctionContext,
@@ -407,161 +350,6 @@ class Walker:
         if isinstance(expr, (cst.Subscript, cst.Call)):
             return _code(expr)
         return None
-
-    # ------------------------------------------------------------------ guards
-    def refine(self, test: cst.BaseExpression, state: State) -> Tuple[State, State]:
-        """The states in which ``test`` is true and false."""
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            t, f = self.refine(test.expression, state)
-            return f, t
-        if isinstance(test, cst.BooleanOperation):
-            if isinstance(test.operator, cst.And):
-                t1, f1 = self.refine(test.left, state)
-                t2, f2 = self.refine(test.right, t1.copy())
-                return t2, join_states([f1, f2])
-            t1, f1 = self.refine(test.left, state)
-            t2, f2 = self.refine(test.right, f1.copy())
-            return join_states([t1, t2]), f2
-        t, f = state.copy(), state.copy()
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-            self.refine_comparison(test, t, f)
-        elif isinstance(test, cst.Call):
-            self.refine_call(test, t, f)
-        elif isinstance(test, (cst.Name, cst.Attribute, cst.Subscript)):
-            value = self.eval(test, state)
-            if value.is_doc and value.scoped_lookup:
-                self.own_fetched_by(value, t)
-            if value.identity and _ROLE_WORD.search(_code(test)):
-                t.privileged = True
-        return t, f
-
-    def refine_comparison(self, test: cst.Comparison, t: State, f: State) -> None:
-        comp = test.comparisons[0]
-        op = comp.operator
-        left, right = test.left, comp.comparator
-        lv, rv = self.eval(left, t), self.eval(right, t)
-        positive = isinstance(op, (cst.Equal, cst.Is, cst.In))
-        negative = isinstance(op, (cst.NotEqual, cst.IsNot, cst.NotIn))
-        if not (positive or negative):
-            return
-        yes, no = (t, f) if positive else (f, t)  # yes: the state where they are equal / contained
-        if lv.is_client and (rv.literal is not None or self.constant_collection(right)) and \
-                isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
-            # Compared with constants: from here on it is one of them, not free client text.
-            key = self.path_key(left)
-            if key is not None:
-                yes.env[key] = Value(origin=lv.origin)
-            return
-        # Not-found check of an owner-scoped lookup: `if project is None: abort(404)`.
-        if isinstance(op, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) and _is_none(right) and lv.is_doc and lv.scoped_lookup:
-            self.own_fetched_by(lv, no)
-            return
-        # Ownership guard: a client value (or a fetched document) compared with an identity.
-        if lv.identity and not rv.identity and (rv.is_client or _has_doc(rv) or rv.kinds):
-            self.mark_owned(right, yes)
-        elif rv.identity and not lv.identity and (lv.is_client or _has_doc(lv) or lv.kinds):
-            self.mark_owned(left, yes)
-        # Role test: `g.user["role"] != "admin"`, `"admin" in current_user.roles`.
-        if (lv.identity and _ROLE_WORD.search(_code(left)) and rv.literal is not None) or \
-                (rv.identity and _ROLE_WORD.search(_code(right)) and lv.literal is not None):
-            yes.privileged = True
-
-    def refine_call(self, call: cst.Call, t: State, f: State) -> None:
-        func = call.func
-        name = simple_name(func)
-        args = [a.value for a in call.args]
-        if name == "is_valid" and isinstance(func, cst.Attribute) and self.is_objectid(func.value) and args:
-            key = self.path_key(args[0])
-            if key is not None:
-                current = self.eval(args[0], t)
-                t.env[key] = current.with_(oid_valid=True)
-            return
-        if name == "isinstance" and len(args) == 2:
-            kind = self.positive_type(args[1])
-            key = self.path_key(args[0])
-            if kind is not None and key is not None:
-                current = self.eval(args[0], t)
-                if current.kinds:
-                    t.env[key] = current.with_(kinds=frozenset({kind}), shape=None)
-            return
-        if name and _ROLE_WORD.search(name) and (not args or any(self.eval(a, t).identity for a in args)):
-            t.privileged = True  # `if not is_admin(current_user): abort(403)`
-            return
-        if name and self.settings.matches("authz_functions", name):
-            for arg in args:
-                self.mark_owned(arg, t)
-            return
-        if name and self.settings.matches("validator_functions", name):
-            for arg in args:
-                self.mark_validated(arg, t)
-            return
-        if isinstance(func, cst.Attribute):
-            base = self.eval(func.value, t)
-            if base.identity and _ROLE_WORD.search(_code(call)):
-                t.privileged = True
-
-    def constant_collection(self, expr: cst.BaseExpression) -> bool:
-        """A literal set/list/tuple/dict of constants, or a module-level name bound to one."""
-        if isinstance(expr, cst.Name) and expr.value in self.facts.assignments and expr.value not in self.params:
-            expr = self.facts.assignments[expr.value]
-        if isinstance(expr, cst.Call) and simple_name(expr.func) in ("frozenset", "set", "tuple", "list") and expr.args:
-            expr = expr.args[0].value
-        if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
-            return all(string_value(e.value) is not None or isinstance(e.value, (cst.Integer, cst.Float))
-                       for e in expr.elements)
-        if isinstance(expr, cst.Dict):
-            return all(isinstance(e, cst.DictElement) and string_value(e.key) is not None for e in expr.elements)
-        return False
-
-    def positive_type(self, expr: cst.BaseExpression) -> Optional[str]:
-        names: List[Optional[str]]
-        if isinstance(expr, cst.Tuple):
-            names = [simple_name(e.value) for e in expr.elements]
-        else:
-            names = [simple_name(expr)]
-        kinds = [TYPE_OK.get(n or "") for n in names]
-        if not kinds or any(k is None for k in kinds):
-            return None
-        return TEXT if TEXT in kinds else kinds[0]
-
-    def mark_owned(self, expr: cst.BaseExpression, state: State) -> None:
-        """``expr`` was shown to belong to the caller: trust it (and what fetched it) from here on."""
-        subject = _strip_conversions(expr)
-        if isinstance(subject, cst.Call) and isinstance(subject.func, cst.Name) and subject.args:
-            # `owner_of(doc["user_id"]) != me`: the check is about what the helper was given.
-            for arg in subject.args:
-                value = self.eval(arg.value, state)
-                if value.kinds or value.is_doc or value.reads:
-                    self.mark_owned(arg.value, state)
-            return
-        base = _base_name(subject)
-        if base is not None:
-            value = state.env.get(base)
-            if value is not None and (value.is_doc or value.reads and not value.kinds):
-                state.env[base] = value.with_(owned=True, scoped_lookup=True)
-                self.a.mark_checked(value.reads)
-                state.pending = state.pending - value.reads
-                self.own_fetched_by(value, state)
-                return
-        key = self.path_key(subject)
-        if key is None:
-            return
-        value = self.eval(subject, state)
-        state.env[key] = value.with_(owned=True)
-
-    def own_fetched_by(self, doc: Value, state: State) -> None:
-        for name in doc.fetched_by:
-            value = state.env.get(name)
-            if value is not None and value.kinds:
-                state.env[name] = value.with_(owned=True)
-
-    def mark_validated(self, expr: cst.BaseExpression, state: State) -> None:
-        key = self.path_key(expr)
-        if key is None:
-            return
-        value = self.eval(expr, state)
-        if value.kinds & CLIENT_MAPPINGS:
-            state.env[key] = value.with_(kinds=value.kinds - CLIENT_MAPPINGS, shape=None)
 
     def note_returned(self, value: Value, state: State) -> None:
         leaked = value.reads & state.pending
@@ -1075,57 +863,20 @@ class Walker:
 
 
 # ---------------------------------------------------------------------- small helpers
-_CODE_MODULE = cst.Module(body=[])
-
-
 def _code(node: cst.CSTNode) -> str:
-    return _CODE_MODULE.code_for_node(node)
+    return code_of(node)
 
 
 def _body(block: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     return block.body  # IndentedBlock.body (statements) or SimpleStatementSuite.body (small statements)
 
 
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-def _has_doc(v: Value) -> bool:
-    return v.is_doc or bool(v.reads)
-
-
-def _strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``str(x)`` / ``ObjectId(x)`` / ``int(x)`` -> ``x``: the value a guard is really about."""
-    while isinstance(expr, cst.Call) and isinstance(expr.func, (cst.Name, cst.Attribute)) and len(expr.args) == 1:
-        name = simple_name(expr.func)
-        if name in ("str", "int", "ObjectId", "UUID", "Oid", "oid", "float") or (name and name[0].isupper()):
-            expr = expr.args[0].value
-        else:
-            break
-    return expr
-
-
-def _base_name(expr: cst.BaseExpression) -> Optional[str]:
-    """``doc["owner"]["id"]`` / ``doc.get("owner")`` / ``doc.owner`` -> ``doc``."""
-    node = expr
-    while True:
-        if isinstance(node, cst.Subscript):
-            node = node.value
-        elif isinstance(node, cst.Attribute):
-            node = node.value
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            node = node.func.value
-        else:
-            break
-    return node.value if isinstance(node, cst.Name) else None
-
-
 def _names_in(node: cst.CSTNode) -> Optional[str]:
     """The variable a filter value was read from (``ObjectId(pid)`` -> ``pid``)."""
-    stripped = _strip_conversions(node) if isinstance(node, cst.BaseExpression) else node
+    stripped = strip_conversions(node) if isinstance(node, cst.BaseExpression) else node
     if isinstance(stripped, cst.Call) and len(stripped.args) >= 1:
         stripped = stripped.args[0].value
-    return _base_name(stripped) if isinstance(stripped, cst.BaseExpression) else None
+    return base_name(stripped) if isinstance(stripped, cst.BaseExpression) else None
 
 
 def _provenance(args: List[Value], base: Optional[Value] = None) -> Value:
@@ -1186,4 +937,4 @@ def _iter_names(node: cst.CSTNode):  # type: ignore[no-untyped-def]
         stack.extend(n.children)
 
 
-__all__ = ["State", "Summary", "Walker", "join_states", "replace"]
+__all__ = ["State", "Summary", "Walker", "join_states"]
