@@ -20,7 +20,7 @@ from flaskmongo_lint.analysis.guards import Guards, code_of, strip_conversions, 
 from flaskmongo_lint.analysis.state import State, Summary, join_states
 from flaskmongo_lint.analysis.module import argument, dotted, keyword, simple_name, string_value
 from flaskmongo_lint.analysis.mongo import (
-    AGGREGATE, BULK, BULK_SIGNATURES, INSERT, METHODS, Method, Receiver, classify,
+    AGGREGATE, BULK, BULK_OPERATIONS, BULK_SIGNATURES, INSERT, METHODS, Method, Receiver, classify,
 )
 from flaskmongo_lint.analysis.values import (
     CLEAN, EMPTY, JSON, MAPPING, NUMBER, OPAQUE, TEXT,
@@ -348,7 +348,7 @@ class Walker(Guards):
         if isinstance(expr, cst.Attribute):
             return dotted(expr)
         if isinstance(expr, (cst.Subscript, cst.Call)):
-            return _code(expr)
+            return code_of(expr)
         return None
 
     def note_returned(self, value: Value, state: State) -> None:
@@ -475,7 +475,7 @@ class Walker(Guards):
                 self.ctx.uses_identity = True
                 return Value(identity=True)
         if attr == "payload" and self.is_restx_object(node.value):
-            return Value(kinds=frozenset({JSON, MAPPING}), origin=f"{_code(node)}")
+            return Value(kinds=frozenset({JSON, MAPPING}), origin=f"{code_of(node)}")
         if base.identity:
             return base.derived(kinds=EMPTY, identity=True)
         if base.kinds or base.is_doc or base.reads or base.owned or base.scoped_lookup:
@@ -487,7 +487,7 @@ class Walker(Guards):
 
     def subscript(self, node: cst.Subscript, state: State) -> Value:
         if len(state.env) and any("[" in k for k in state.env):
-            key = _code(node)
+            key = code_of(node)
             if key in state.env:
                 return state.env[key]
         base = self.eval(node.value, state)
@@ -790,7 +790,7 @@ class Walker(Guards):
     # ------------------------------------------------------------------ MongoDB operations
     def mongo_call(self, node: cst.Call, method: str, spec: Method, base: Value,
                    receiver: cst.BaseExpression, state: State) -> Value:
-        collection = base.collection or dotted(receiver) or _code(receiver)
+        collection = base.collection or dotted(receiver) or code_of(receiver)
         if spec.op == BULK:
             requests = self.arg(node, spec.documents, state)
             for el in (requests.value.elements or ()) if requests else ():
@@ -798,7 +798,7 @@ class Walker(Guards):
                     op_name = simple_name(el.node.func) or ""
                     sig = BULK_SIGNATURES.get(op_name)
                     if sig is not None:
-                        self.emit_op(el.node, _bulk_method(op_name), sig, collection, el.node, state)
+                        self.emit_op(el.node, BULK_OPERATIONS[op_name], sig, collection, el.node, state)
             return Value(reads=requests.value.reads if requests else EMPTY)
         return self.emit_op(node, method, spec, collection, node, state)
 
@@ -863,10 +863,6 @@ class Walker(Guards):
 
 
 # ---------------------------------------------------------------------- small helpers
-def _code(node: cst.CSTNode) -> str:
-    return code_of(node)
-
-
 def _body(block: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     return block.body  # IndentedBlock.body (statements) or SimpleStatementSuite.body (small statements)
 
@@ -894,12 +890,6 @@ def _provenance(args: List[Value], base: Optional[Value] = None) -> Value:
     if not reads and not identity:
         return CLEAN
     return Value(reads=reads, identity=identity)
-
-
-def _bulk_method(op_name: str) -> str:
-    from flaskmongo_lint.analysis.mongo import BULK_OPERATIONS
-
-    return BULK_OPERATIONS[op_name]
 
 
 def _filters_key(node: cst.DictComp) -> bool:
