@@ -111,7 +111,8 @@ class ClientUpdateDocument(Rule):
         if not isinstance(event, MongoOp) or event.update is None or event.legacy_update:
             return
         value = event.update.value
-        if _client_mapping(value) and value.shape is None and value.elements is None:
+        # A dict literal counts when a **spread or a client-chosen key makes it a client mapping.
+        if _client_mapping(value) and value.elements is None:
             yield Report(event.update.node, f"the update document of {event.method} is {_source(value)}: the "
                                             f"client chooses the operators and fields; build {{\"$set\": ...}} "
                                             f"from allowed fields")
