@@ -121,13 +121,13 @@ class ClientQueryStructure(Rule):
                 yield self._whole(what, event, arg)
             return
         for stage in value.elements:
-            if stage.value.is_client_mapping and not stage.value.owned and stage.value.shape is None:
+            if stage.value.is_client_mapping and not stage.value.owned:
                 yield self._whole(f"{what} stage", event, Arg(stage.value, stage.node))
                 continue
             for entry in stage.value.shape or ():
                 if entry.key not in STRUCTURE_STAGES and what == "pipeline":
                     continue
-                if entry.value.is_client_mapping and not entry.value.owned and entry.value.shape is None:
+                if entry.value.is_client_mapping and not entry.value.owned:
                     yield self._whole(f"{entry.key} stage", event, Arg(entry.value, entry.node))
                 elif (entry.key in EXPRESSION_STAGES or what == "update pipeline"):
                     found = _text_in_expression(entry.value)
