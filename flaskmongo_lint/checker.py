@@ -1,58 +1,128 @@
-"""One file in, findings out: parse, analyse, ask the rules, place the findings."""
+"""Files in, findings out: parse a project's files, analyse them together, ask the rules, place
+the findings."""
 from __future__ import annotations
 
 import re
 import sys
-from typing import Dict, List, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence, Tuple
 
 import libcst as cst
 
-from flaskmongo_lint.analysis.engine import ModuleAnalysis, analyse
-from flaskmongo_lint.analysis.events import Event
+from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult, internal_error
 from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.modules import Namer, SourceFile
 from flaskmongo_lint.positions import Positions
 from flaskmongo_lint.rules import ALL_RULES
-from flaskmongo_lint.rules.base import RuleContext
+from flaskmongo_lint.rules.base import Occurrence, Report, RuleContext
 from flaskmongo_lint.settings import AnalysisSettings
 
 _RULES = tuple(rule() for rule in ALL_RULES)
 DEEP_RECURSION = 20_000
+_CONFIDENCE = {None: 0, "medium": 1, "high": 2}
+# A finding of the first code makes one of the second at the same place redundant.
+SUPERSEDES = {"FM104": "FM102"}
+
+
+@dataclass
+class ProjectFindings:
+    """What analysing one group of files gave, per file."""
+
+    findings: Dict[str, List[Finding]] = field(default_factory=dict)
+    errors: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # path -> (error, traceback)
+    notes: List[str] = field(default_factory=list)
+
+
+def check_files(files: Sequence[SourceFile], settings: AnalysisSettings) -> ProjectFindings:
+    """Parse and analyse ``files`` as one project. FM001 for a file that does not parse; an
+    internal error in one module is that module's FM000 (in ``errors``); others go on."""
+    out = ProjectFindings({f.path: [] for f in files})
+    parsed: List[ParsedModule] = []
+    sources: Dict[str, bytes] = {}
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, DEEP_RECURSION))
+    try:
+        for f in files:
+            try:
+                tree = cst.parse_module(f.source)
+            except cst.ParserSyntaxError as exc:
+                line, col = _error_position(exc)
+                out.findings[f.path].append(Finding(f.path, line, col, "FM001", f"cannot parse: {exc.message}"))
+                continue
+            except Exception as exc:  # noqa: BLE001 - the parser failing on one file must not end the run
+                out.errors[f.path] = internal_error(exc)
+                continue
+            parsed.append(ParsedModule(f.name, f.path, tree, f.is_package, f.imported_as))
+            sources[f.name] = f.source
+        if not parsed:
+            return out
+        try:
+            result = Project(parsed, settings).run()
+        except Exception as exc:  # noqa: BLE001 - a failure of the project as a whole: every file's FM000
+            error = internal_error(exc)
+            for m in parsed:
+                out.errors[m.path] = error
+            return out
+        paths = {m.name: m.path for m in parsed}
+        trees = {m.name: m.tree for m in parsed}
+        for module, error in result.errors.items():
+            out.errors[paths[module]] = error
+        out.notes = result.notes
+        for finding in _place(result, settings, paths, trees, sources, out.errors):
+            out.findings[finding.path].append(finding)
+    finally:
+        sys.setrecursionlimit(limit)
+    for path in out.findings:
+        out.findings[path].sort()
+    return out
+
+
+def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, str], trees: Dict[str, cst.Module],
+           sources: Dict[str, bytes], errors: Dict[str, Tuple[str, str]]) -> List[Finding]:
+    ctx = RuleContext(settings, result.evidence)
+    chosen: Dict[Tuple[str, int, str], Tuple[Report, str]] = {}
+    for root in result.roots:
+        for placed in root.summary.events:
+            occ = Occurrence(placed, root)
+            for rule in _RULES:
+                for report in rule.check(occ, ctx):
+                    key = (report.site.module, id(report.site.node), rule.code)
+                    old = chosen.get(key)
+                    # A helper reached from several handlers reports one place once: the most
+                    # confident report, then the first message in order, whichever root came first.
+                    if old is None or _better(report, old[0]):
+                        chosen[key] = (report, rule.code)
+    for (module, node_id, code), _ in list(chosen.items()):
+        weaker = SUPERSEDES.get(code)
+        if weaker is not None:
+            chosen.pop((module, node_id, weaker), None)
+    positions: Dict[str, Positions] = {}
+    out: List[Finding] = []
+    for (module, _, code), (report, _) in chosen.items():
+        path = paths.get(module)
+        if path is None or path in errors:
+            continue
+        pos = positions.get(module)
+        if pos is None:
+            pos = positions[module] = Positions(trees[module], sources[module])
+        line, col = pos.of(report.site.node, report.site.top)
+        out.append(Finding(path, line, col, code, report.message, report.confidence))
+    return out
+
+
+def _better(a: Report, b: Report) -> bool:
+    ca, cb = _CONFIDENCE[a.confidence], _CONFIDENCE[b.confidence]
+    return ca > cb if ca != cb else a.message < b.message
 
 
 def check_source(source: bytes, path: str, settings: AnalysisSettings) -> List[Finding]:
-    """Findings for one file's source. FM001 for a parse error; other exceptions propagate."""
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        line, col = _error_position(exc)
-        return [Finding(path, line, col, "FM001", f"cannot parse: {exc.message}")]
-    events, analysis = analyse_deep(module, settings)
-    if not events:
-        return []
-    ctx = RuleContext(settings=settings, scoped_collections=analysis.scoped_collections())
-    positions = Positions(module, source)
-    found: Dict[Tuple[int, int, str], Finding] = {}
-    for event in events:
-        for rule in _RULES:
-            for report in rule.check(event, ctx):
-                line, col = positions.of(report.node, event.context.top)
-                key = (line, col, rule.code)
-                # A helper walked for several callers reports the same place once.
-                if key not in found:
-                    found[key] = Finding(path, line, col, rule.code, report.message, report.confidence)
-    return sorted(found.values())
-
-
-def analyse_deep(module: cst.Module, settings: AnalysisSettings) -> Tuple[List[Event], ModuleAnalysis]:
-    """The analysis recurses once per level of expression nesting; generated code (a string of
-    3,000 ``+`` terms) goes deeper than Python's default limit of 1,000, so allow more here."""
-    limit = sys.getrecursionlimit()
-    if limit < DEEP_RECURSION:
-        sys.setrecursionlimit(DEEP_RECURSION)
-    try:
-        return analyse(module, settings)
-    finally:
-        sys.setrecursionlimit(limit)
+    """Findings for one file analysed on its own (a project of one module). An internal error
+    raises, as it would for a caller that wants to see it."""
+    name, is_package = Namer().name(path)
+    result = check_files([SourceFile(path, name, is_package, source, name)], settings)
+    if result.errors:
+        raise RuntimeError(next(iter(result.errors.values()))[1])
+    return result.findings[path]
 
 
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
@@ -64,3 +134,6 @@ def _error_position(exc: cst.ParserSyntaxError) -> Tuple[int, int]:
     if found:
         return int(found.group(1)), int(found.group(2))
     return exc.raw_line, exc.raw_column + 1
+
+
+__all__ = ["ProjectFindings", "check_files", "check_source"]

@@ -41,6 +41,10 @@ DEFAULT_AUTHZ_FUNCTIONS: Tuple[str, ...] = (
 )
 DEFAULT_VALIDATOR_FUNCTIONS: Tuple[str, ...] = ("validate*", "check*", "clean*", "sanitize*")
 DEFAULT_PUBLIC_COLLECTIONS: Tuple[str, ...] = ()
+# Session keys whose value names the signed-in user (other session values are server state).
+DEFAULT_SESSION_USER_KEYS: Tuple[str, ...] = (
+    "user", "user_id", "userId", "uid", "username", "email", "account_id", "_user_id", "*_user_id", "identity",
+)
 
 
 def _compile(patterns: Iterable[str]) -> Pattern[str]:
@@ -62,6 +66,7 @@ class AnalysisSettings:
     authz_functions: Tuple[str, ...] = DEFAULT_AUTHZ_FUNCTIONS
     validator_functions: Tuple[str, ...] = DEFAULT_VALIDATOR_FUNCTIONS
     public_collections: Tuple[str, ...] = DEFAULT_PUBLIC_COLLECTIONS
+    session_user_keys: Tuple[str, ...] = DEFAULT_SESSION_USER_KEYS
 
     def matches(self, list_name: str, name: str) -> bool:
         """Whether ``name`` matches one of the patterns of the list ``list_name`` (e.g. ``owner_fields``)."""

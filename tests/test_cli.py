@@ -1,7 +1,7 @@
 """The command line end to end: options, output formats, exit statuses, suppression, discovery.
 
 Tests marked "engine" in their docstring need the analysis to report the obviously vulnerable
-handler below (FM102 and FM301); the others only need the plumbing (a syntax error is FM001
+handler below (FM104, an unauthenticated write, and FM301); the others only need the plumbing (a syntax error is FM001
 whatever the rules do, and FM000 is forced by replacing the checker).
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ VULNERABLE = textwrap.dedent(
     """
 )
 VULNERABLE_LINE = 8
-# FM102 points at the delete_one call, FM301 at the ObjectId(...) call.
-FM102_COL = VULNERABLE.splitlines()[VULNERABLE_LINE - 1].index("db.items") + 1
+# FM104 points at the delete_one call, FM301 at the ObjectId(...) call.
+FM104_COL = VULNERABLE.splitlines()[VULNERABLE_LINE - 1].index("db.items") + 1
 FM301_COL = VULNERABLE.splitlines()[VULNERABLE_LINE - 1].index("ObjectId(") + 1
 
 CLEAN = textwrap.dedent(
@@ -113,11 +113,11 @@ def test_no_python_files_exits_0(tmp_path: Path) -> None:
 
 
 def test_findings_exit_1(tmp_path: Path) -> None:
-    """engine: the vulnerable handler gives FM102 at the call and FM301 at ObjectId()."""
+    """engine: the vulnerable handler gives FM104 at the call and FM301 at ObjectId()."""
     write(tmp_path, "app.py", VULNERABLE)
     result = invoke("app.py")
     assert result.exit_code == 1
-    assert lines(result)[0].startswith(f"app.py:{VULNERABLE_LINE}:{FM102_COL}: FM102 ")
+    assert lines(result)[0].startswith(f"app.py:{VULNERABLE_LINE}:{FM104_COL}: FM104 ")
     assert f"app.py:{VULNERABLE_LINE}:{FM301_COL}: FM301 " in result.stdout
 
 
@@ -134,7 +134,7 @@ def test_exit_zero(tmp_path: Path) -> None:
     write(tmp_path, "app.py", VULNERABLE)
     result = invoke("--exit-zero", "app.py")
     assert result.exit_code == 0
-    assert "FM102" in result.stdout
+    assert "FM104" in result.stdout
 
 
 def test_exit_zero_with_parse_error(tmp_path: Path) -> None:
@@ -225,7 +225,7 @@ def test_parse_error_with_findings_elsewhere(tmp_path: Path) -> None:
     result = invoke()
     assert result.exit_code == 1
     assert codes(result)[0] == "FM001"
-    assert "FM102" in codes(result)
+    assert "FM104" in codes(result)
 
 
 def test_undecodable_file_is_fm001(tmp_path: Path) -> None:
@@ -238,14 +238,14 @@ def test_undecodable_file_is_fm001(tmp_path: Path) -> None:
 
 
 def _explode_on_boom(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = checker.check_source
+    real = checker.check_files
 
-    def check_source(source: bytes, path: str, settings: object) -> list:
-        if path.endswith("boom.py"):
+    def check_files(files, settings):  # type: ignore[no-untyped-def]
+        if any(f.path.endswith("boom.py") for f in files):
             raise RuntimeError("the engine fell over\nsecond line")
-        return real(source, path, settings)
+        return real(files, settings)
 
-    monkeypatch.setattr(checker, "check_source", check_source)
+    monkeypatch.setattr(checker, "check_files", check_files)
 
 
 def test_internal_error_is_fm000_exit_2_and_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -290,7 +290,7 @@ def test_internal_error_with_engine_findings(tmp_path: Path, monkeypatch: pytest
     write(tmp_path, "boom.py", CLEAN)
     result = invoke("--jobs", "1")
     assert result.exit_code == 2
-    assert "FM102" in codes(result)
+    assert "FM104" in codes(result)
     assert "FM000" in codes(result)
 
 
@@ -301,13 +301,13 @@ def test_internal_error_with_engine_findings(tmp_path: Path, monkeypatch: pytest
 def test_select_and_ignore_by_prefix(tmp_path: Path) -> None:
     """engine"""
     write(tmp_path, "app.py", VULNERABLE)
-    assert codes(invoke("app.py")) == ["FM102", "FM301"]
-    assert codes(invoke("--select", "FM1", "app.py")) == ["FM102"]
+    assert codes(invoke("app.py")) == ["FM104", "FM301"]
+    assert codes(invoke("--select", "FM1", "app.py")) == ["FM104"]
     assert codes(invoke("--select", "FM3", "app.py")) == ["FM301"]
-    assert codes(invoke("--ignore", "FM102", "app.py")) == ["FM301"]
+    assert codes(invoke("--ignore", "FM104", "app.py")) == ["FM301"]
     assert codes(invoke("--select", "FM1,FM3", "--ignore", "FM10", "app.py")) == ["FM301"]
-    # The longer prefix wins: FM102 is selected although FM1 is ignored.
-    assert codes(invoke("--select", "FM102", "--ignore", "FM1", "app.py")) == ["FM102"]
+    # The longer prefix wins: FM104 is selected although FM1 is ignored.
+    assert codes(invoke("--select", "FM104", "--ignore", "FM1", "app.py")) == ["FM104"]
     result = invoke("--ignore", "FM", "app.py")
     assert result.exit_code == 0 and result.stdout == ""
 
@@ -316,9 +316,9 @@ def test_extend_select_and_ignore(tmp_path: Path) -> None:
     """engine"""
     write(tmp_path, "pyproject.toml", '[tool.flaskmongo-lint]\nselect = ["FM1"]\n')
     write(tmp_path, "app.py", VULNERABLE)
-    assert codes(invoke("app.py")) == ["FM102"]
-    assert codes(invoke("--extend-select", "FM301", "app.py")) == ["FM102", "FM301"]
-    assert codes(invoke("--extend-select", "FM3", "--extend-ignore", "FM102", "app.py")) == ["FM301"]
+    assert codes(invoke("app.py")) == ["FM104"]
+    assert codes(invoke("--extend-select", "FM301", "app.py")) == ["FM104", "FM301"]
+    assert codes(invoke("--extend-select", "FM3", "--extend-ignore", "FM104", "app.py")) == ["FM301"]
 
 
 def test_meta_codes_survive_narrow_select(tmp_path: Path) -> None:
@@ -347,12 +347,12 @@ def _noqa_variant(suffix: str) -> str:
         ("  # noqa", []),
         ("  # NOQA", []),
         ("  #noqa", []),
-        ("  # noqa: FM102", ["FM301"]),
-        ("  # noqa:FM301", ["FM102"]),
-        ("  # noqa: FM102,FM301", []),
-        ("  # noqa: FM102 FM301", []),
+        ("  # noqa: FM104", ["FM301"]),
+        ("  # noqa:FM301", ["FM104"]),
+        ("  # noqa: FM104,FM301", []),
+        ("  # noqa: FM104 FM301", []),
         ("  # noqa: FM1", ["FM301"]),
-        ("  # noqa: FM203", ["FM102", "FM301"]),
+        ("  # noqa: FM203", ["FM104", "FM301"]),
     ],
 )
 def test_noqa(tmp_path: Path, comment: str, expected: Sequence[str]) -> None:
@@ -366,13 +366,13 @@ def test_noqa(tmp_path: Path, comment: str, expected: Sequence[str]) -> None:
 def test_noqa_on_another_line_does_not_count(tmp_path: Path) -> None:
     """engine"""
     write(tmp_path, "app.py", VULNERABLE.replace('return "", 204', 'return "", 204  # noqa'))
-    assert codes(invoke("app.py")) == ["FM102", "FM301"]
+    assert codes(invoke("app.py")) == ["FM104", "FM301"]
 
 
 def test_noqa_inside_a_string_does_not_count(tmp_path: Path) -> None:
     """engine"""
     write(tmp_path, "app.py", _noqa_variant('  or "# noqa"'))
-    assert codes(invoke("app.py")) == ["FM102", "FM301"]
+    assert codes(invoke("app.py")) == ["FM104", "FM301"]
 
 
 def test_noqa_on_parse_error(tmp_path: Path) -> None:
@@ -414,7 +414,7 @@ def test_per_file_ignores_with_engine(tmp_path: Path) -> None:
     write(tmp_path, "admin/app.py", VULNERABLE)
     write(tmp_path, "public/app.py", VULNERABLE)
     result = invoke()
-    assert codes(result) == ["FM301", "FM102", "FM301"]
+    assert codes(result) == ["FM301", "FM104", "FM301"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,10 +498,10 @@ def test_parallel_run_gives_the_same_output(tmp_path: Path) -> None:
 def test_show_source(tmp_path: Path) -> None:
     """engine"""
     write(tmp_path, "app.py", VULNERABLE)
-    out = lines(invoke("--show-source", "--select", "FM102", "app.py"))
-    assert out[0].startswith(f"app.py:{VULNERABLE_LINE}:{FM102_COL}: FM102 ")
+    out = lines(invoke("--show-source", "--select", "FM104", "app.py"))
+    assert out[0].startswith(f"app.py:{VULNERABLE_LINE}:{FM104_COL}: FM104 ")
     assert out[1] == VULNERABLE.splitlines()[VULNERABLE_LINE - 1]
-    assert out[2] == " " * (FM102_COL - 1) + "^"
+    assert out[2] == " " * (FM104_COL - 1) + "^"
 
 
 def test_show_source_parse_error(tmp_path: Path) -> None:
@@ -518,7 +518,7 @@ def test_statistics(tmp_path: Path) -> None:
     write(tmp_path, "b.py", VULNERABLE)
     out = lines(invoke("--statistics"))
     assert len(out) == 6
-    assert out[4].split() == ["2", "FM102", "unscoped-write"]
+    assert out[4].split() == ["2", "FM104", "unauthenticated-write"]
     assert out[5].split() == ["2", "FM301", "unguarded-objectid"]
 
 
@@ -535,11 +535,11 @@ def test_format_json(tmp_path: Path) -> None:
     result = invoke("--format", "json", "app.py")
     assert result.exit_code == 1
     items = json.loads(result.stdout)
-    assert [item["code"] for item in items] == ["FM102", "FM301"]
+    assert [item["code"] for item in items] == ["FM104", "FM301"]
     first = items[0]
     assert set(first) == {"path", "line", "column", "code", "name", "severity", "cwe", "message", "confidence"}
-    assert (first["path"], first["line"], first["column"]) == ("app.py", VULNERABLE_LINE, FM102_COL)
-    assert first["name"] == "unscoped-write" and first["cwe"] == 639
+    assert (first["path"], first["line"], first["column"]) == ("app.py", VULNERABLE_LINE, FM104_COL)
+    assert first["name"] == "unauthenticated-write" and first["cwe"] == 306
     assert first["confidence"] in ("high", "medium")
     assert items[1]["name"] == "unguarded-objectid" and items[1]["cwe"] == 20
     assert items[1]["confidence"] is None
@@ -575,19 +575,19 @@ def test_format_sarif(tmp_path: Path) -> None:
     assert driver["name"] == "flaskmongo-lint" and driver["version"] == __version__
     rules = {rule["id"]: rule for rule in driver["rules"]}
     assert {rule.code for rule in ALL_RULES} <= set(rules)
-    fm102 = rules["FM102"]
-    assert fm102["name"] == "unscoped-write"
-    assert fm102["shortDescription"]["text"]
-    assert fm102["help"]["text"]
-    assert "external/cwe/cwe-639" in fm102["properties"]["tags"]
-    assert float(fm102["properties"]["security-severity"]) > 0
+    fm104 = rules["FM104"]
+    assert fm104["name"] == "unauthenticated-write"
+    assert fm104["shortDescription"]["text"]
+    assert fm104["help"]["text"]
+    assert "external/cwe/cwe-306" in fm104["properties"]["tags"]
+    assert float(fm104["properties"]["security-severity"]) > 0
     results = run["results"]
-    assert [r["ruleId"] for r in results] == ["FM102", "FM301"]
+    assert [r["ruleId"] for r in results] == ["FM104", "FM301"]
     location = results[0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "src/app.py"
-    assert location["region"] == {"startLine": VULNERABLE_LINE, "startColumn": FM102_COL}
+    assert location["region"] == {"startLine": VULNERABLE_LINE, "startColumn": FM104_COL}
     assert results[0]["level"] in ("error", "warning")
-    assert driver["rules"][results[0]["ruleIndex"]]["id"] == "FM102"
+    assert driver["rules"][results[0]["ruleIndex"]]["id"] == "FM104"
 
 
 def test_format_sarif_plumbing(tmp_path: Path) -> None:
@@ -606,7 +606,7 @@ def test_format_github(tmp_path: Path) -> None:
     """engine"""
     write(tmp_path, "app.py", VULNERABLE)
     out = lines(invoke("--format", "github", "app.py"))
-    assert out[0].startswith(f"::error file=app.py,line={VULNERABLE_LINE},col={FM102_COL},title=FM102::")
+    assert out[0].startswith(f"::error file=app.py,line={VULNERABLE_LINE},col={FM104_COL},title=FM104::")
     assert out[1].startswith("::") and ",title=FM301::" in out[1]
 
 

@@ -1,93 +1,107 @@
-"""Events: what the function walk hands to the rules.
+"""Events: what the interpreter hands to the rules, frozen once emitted.
 
-One event per MongoDB operation (with its filter, update, replacement, documents and pipeline
-already abstracted into values) and one per ``ObjectId()`` call (with the exceptions caught around
-it). Rules only read events; they never look at syntax.
+One event per MongoDB operation (its filter, update, replacement, documents and pipeline already
+abstracted into values), one per ``ObjectId()`` call and one per piece of server-side JavaScript
+passed as an argument. A :class:`Placed` event carries the context it was reached in: the
+exceptions caught around it and whether a role guard stands before it, composed along the calls
+from the handler down to it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import FrozenSet, List, Optional
+import enum
+from dataclasses import dataclass
+from typing import FrozenSet, Optional, Tuple
 
-import libcst as cst
+from flaskmongo_lint.analysis.lattice import EMPTY, Site, Value
 
-from flaskmongo_lint.analysis.filters import FilterView
-from flaskmongo_lint.analysis.values import Value
 
-INVALID_ID = "invalid_id"  # bson.errors.InvalidId and what it derives from
-TYPE_ERROR = "type_error"  # what ObjectId() raises for a dict, list, number...
+class Caught(enum.Enum):
+    """What an ``except`` clause around a call catches, as far as ``ObjectId()`` goes."""
+
+    INVALID_ID = "invalid_id"  # bson.errors.InvalidId and what it derives from
+    TYPE_ERROR = "type_error"  # what ObjectId() raises for a dict, a list, a number ...
+
+
+class OpKind(enum.Enum):
+    READ = "read"
+    AGGREGATE = "aggregate"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    INSERT = "insert"
+    BULK = "bulk"
+    CURSOR = "cursor"  # a cursor modifier with a client-relevant argument (``cursor.sort(spec)``)
+
+
+READS = frozenset({OpKind.READ, OpKind.AGGREGATE})
+WRITES = frozenset({OpKind.UPDATE, OpKind.REPLACE, OpKind.DELETE})
 
 
 @dataclass(frozen=True)
 class Arg:
-    """An argument of an operation: its abstract value and the node to report at."""
+    """An argument of an operation: its abstract value and where it is written."""
 
     value: Value
-    node: cst.CSTNode
+    site: Site
 
 
-@dataclass
-class FunctionContext:
-    """Facts about the function a walk is in, shared by all its events."""
-
-    name: str
-    is_handler: bool
-    auth_decorated: bool = False
-    role_decorated: bool = False
-    inherited_authenticated: bool = False  # a helper called from an authenticated handler
-    uses_identity: bool = False  # set by the walk when it meets an identity
-    top: Optional[cst.CSTNode] = None  # the module-level statement holding the function (for positions)
-
-    @property
-    def authenticated(self) -> bool:
-        return self.auth_decorated or self.inherited_authenticated or self.uses_identity
-
-
-@dataclass
+@dataclass(frozen=True)
 class Event:
-    node: cst.CSTNode
-    context: FunctionContext
+    site: Site  # where a finding about the event as a whole is reported
 
 
-@dataclass
-class MongoOp(Event):
+@dataclass(frozen=True)
+class Operation(Event):
     method: str = ""
-    op: str = ""  # read, update, replace, delete, insert, aggregate
+    op: OpKind = OpKind.READ
     collection: Optional[str] = None
-    filter: Optional[FilterView] = None
+    filter: Optional[Arg] = None
     update: Optional[Arg] = None
     replacement: Optional[Arg] = None
-    documents: List[Arg] = field(default_factory=list)
+    documents: Tuple[Arg, ...] = ()
     pipeline: Optional[Arg] = None
     projection: Optional[Arg] = None
     sort: Optional[Arg] = None
-    privileged: bool = False  # behind a role decorator or a role test of the identity
+    id_shorthand: bool = False  # a non-mapping filter means {"_id": value}
     legacy_update: bool = False  # Collection.update(spec, document)
-    # Reads only: an ownership check on the fetched document after the read, before the
-    # document was returned, makes the read safe.
-    checked_after_fetch: bool = False
-    returned_unchecked: bool = False
 
     @property
     def is_read(self) -> bool:
-        return self.op in ("read", "aggregate")
+        return self.op in READS
 
     @property
     def is_write(self) -> bool:
-        return self.op in ("update", "replace", "delete")
+        return self.op in WRITES
 
 
-@dataclass
+@dataclass(frozen=True)
 class ObjectIdCall(Event):
     arg: Optional[Arg] = None
-    caught: FrozenSet[str] = frozenset()  # exception categories caught around the call
-    errors_handled_by_app: bool = False  # the module registers an error handler for InvalidId
+    caught: FrozenSet[Caught] = EMPTY  # caught around the call inside its own function
 
 
-@dataclass
-class JavaScriptCode(Event):
+@dataclass(frozen=True)
+class JavaScriptCall(Event):
     """JavaScript the server evaluates, passed as a call argument: ``cursor.where(code)``,
     ``collection.map_reduce(map, reduce, ...)``."""
 
     method: str = ""
     arg: Optional[Arg] = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An event in the context it was reached in."""
+
+    event: Event
+    caught: FrozenSet[Caught] = EMPTY
+    privileged: bool = False
+
+    def under(self, caught: FrozenSet[Caught], privileged: bool) -> "Placed":
+        """This event as seen from a call site with ``caught`` around it (and a role guard)."""
+        if caught <= self.caught and (self.privileged or not privileged):
+            return self
+        return Placed(self.event, self.caught | caught, self.privileged or privileged)
+
+
+__all__ = ["Arg", "Caught", "Event", "JavaScriptCall", "ObjectIdCall", "OpKind", "Operation", "Placed", "READS", "WRITES"]

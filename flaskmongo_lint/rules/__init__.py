@@ -11,12 +11,13 @@ from flaskmongo_lint.rules.mass_assignment import (
     ClientUpdateDocument, InsertClientDocument, MassAssignment, ReplaceWithClientData,
 )
 from flaskmongo_lint.rules.objectid import UnguardedObjectId
-from flaskmongo_lint.rules.owner_scope import ClientSuppliedOwner, UnscopedRead, UnscopedWrite
+from flaskmongo_lint.rules.owner_scope import ClientSuppliedOwner, UnauthenticatedWrite, UnscopedRead, UnscopedWrite
 
 ALL_RULES: Tuple[Type[Rule], ...] = (
     UnscopedRead,
     UnscopedWrite,
     ClientSuppliedOwner,
+    UnauthenticatedWrite,
     MassAssignment,
     ClientUpdateDocument,
     ReplaceWithClientData,

@@ -1,37 +1,93 @@
-"""What a rule is: metadata plus one check over the analysis' events.
+"""What a rule is: metadata plus one check over an occurrence of an event.
 
-A rule never walks syntax itself. The analysis turns each function into events (a MongoDB call with
-its arguments already abstracted into values, an ``ObjectId()`` call with its guards) and a rule asks
-those events the questions its paragraph in the spec asks.
+A rule never walks syntax itself. The analysis turns each handler into events (a MongoDB call
+with its arguments already abstracted into values, an ``ObjectId()`` call with the exceptions
+caught around it), each reached from a root (a handler, with its authentication, its privilege
+and its application), and a rule asks those occurrences the questions its paragraph in the spec
+asks.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, FrozenSet, Iterator, Optional
+import inspect
+from dataclasses import dataclass, field
+from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
-import libcst as cst
-
+from flaskmongo_lint.analysis.events import Caught, Event, Operation, Placed
+from flaskmongo_lint.analysis.lattice import Site, Step
+from flaskmongo_lint.analysis.project import Evidence, Root
+from flaskmongo_lint.analysis.views import FilterView, filter_of, filters_of
 from flaskmongo_lint.settings import AnalysisSettings
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from flaskmongo_lint.analysis.events import Event
 
 
 @dataclass(frozen=True)
+class Occurrence:
+    """One event as reached from one root."""
+
+    placed: Placed
+    root: Root
+
+    @property
+    def event(self) -> Event:
+        return self.placed.event
+
+    @property
+    def privileged(self) -> bool:
+        return self.placed.privileged or self.root.privileged
+
+    @property
+    def caught(self) -> FrozenSet[Caught]:
+        return self.placed.caught
+
+
+@dataclass
 class RuleContext:
-    """Module-wide facts a rule may ask about while judging one event."""
+    """Project-wide facts a rule may ask about while judging one occurrence."""
 
     settings: AnalysisSettings
-    scoped_collections: FrozenSet[str]  # collections some query scopes by owner (confidence: high)
+    evidence: Evidence = field(default_factory=Evidence)
+    _filters: Dict[int, Tuple[Operation, Optional[FilterView]]] = field(default_factory=dict)
+    _all_filters: Dict[int, Tuple[Operation, List[FilterView]]] = field(default_factory=dict)
+
+    def filter(self, op: Operation) -> Optional[FilterView]:
+        cached = self._filters.get(id(op))
+        if cached is None or cached[0] is not op:
+            cached = (op, filter_of(op))
+            self._filters[id(op)] = cached
+        return cached[1]
+
+    def filters(self, op: Operation) -> List[FilterView]:
+        """Every filter of ``op`` (each ``$match`` of a pipeline), for the injection rules."""
+        cached = self._all_filters.get(id(op))
+        if cached is None or cached[0] is not op:
+            cached = (op, filters_of(op))
+            self._all_filters[id(op)] = cached
+        return cached[1]
+
+    def public(self, app: str, collection: Optional[str]) -> bool:
+        if collection is None:
+            return False
+        if self.settings.matches("public_collections", collection):
+            return True
+        return (app, collection) in self.evidence.public
+
+    def per_owner(self, app: str, collection: Optional[str]) -> bool:
+        return collection is not None and (app, collection) in self.evidence.per_owner
+
+    def owner_evidence(self, app: str, collection: Optional[str]) -> Tuple[Site, ...]:
+        if collection is None:
+            return ()
+        return tuple(self.evidence.per_owner.get((app, collection), ()))
 
 
 @dataclass(frozen=True)
 class Report:
-    """A rule's answer: where (the node to point at), what, and how sure."""
+    """A rule's answer: where (the site to point at), what, how sure, and the way there."""
 
-    node: cst.CSTNode
+    site: Site
     message: str
     confidence: Optional[str] = None
+    trace: Tuple[Step, ...] = ()  # from the client source to the sink
+    related: Tuple[Site, ...] = ()  # other places that explain the finding
 
 
 class Rule:
@@ -47,11 +103,9 @@ class Rule:
     cwe: ClassVar[int]
     summary: ClassVar[str]  # one line, for --list-rules and SARIF shortDescription
 
-    def check(self, event: "Event", ctx: RuleContext) -> Iterator[Report]:
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
         raise NotImplementedError
 
     @classmethod
     def explanation(cls) -> str:
-        import inspect
-
         return inspect.cleandoc(cls.__doc__ or "")

@@ -3,32 +3,27 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from flaskmongo_lint.analysis.events import Arg, Event, MongoOp
-from flaskmongo_lint.analysis.values import Value
-from flaskmongo_lint.rules.base import Report, Rule, RuleContext
-
-# Update operators whose document's keys are field names.
-FIELD_OPERATORS = {
-    "$set", "$setOnInsert", "$inc", "$push", "$addToSet", "$unset", "$rename", "$min", "$max", "$mul",
-    "$pull", "$pullAll", "$currentDate", "$pop",
-}
+from flaskmongo_lint.analysis.events import Arg, Operation, OpKind
+from flaskmongo_lint.analysis.lattice import Value
+from flaskmongo_lint.models import operators as ops
+from flaskmongo_lint.rules.base import Occurrence, Report, Rule, RuleContext
 
 
 def _client_mapping(value: Value) -> bool:
-    return value.is_client_mapping and not value.owned
+    return value.is_client_mapping
 
 
 def _source(value: Value) -> str:
     return value.origin or "client data"
 
 
-def _replacement(event: MongoOp) -> Optional[Arg]:
+def _replacement(event: Operation) -> Optional[Arg]:
     """What a replace-style write stores whole: the replacement, or a legacy operator-less update()."""
     if event.replacement is not None:
         return event.replacement
     if event.legacy_update and event.update is not None:
         shape = event.update.value.shape
-        if shape is None or not any(e.key and e.key.startswith("$") for e in shape):
+        if shape is None or not any(e.key and ops.is_operator(e.key) for e in shape):
             return event.update
     return None
 
@@ -64,22 +59,23 @@ class MassAssignment(Rule):
     cwe = 915
     summary = "a client mapping is the value of $set (or another field-name operator)"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, MongoOp) or event.update is None:
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        event = occ.event
+        if not isinstance(event, Operation) or event.update is None:
             return
         update = event.update.value
         for entry in update.shape or ():
-            if entry.key not in FIELD_OPERATORS:
+            if entry.key not in ops.FIELD_UPDATES:
                 continue
-            client_keys = [e for e in entry.value.shape or () if e.key_value.is_client or e.key_value.is_key]
+            client_keys = [e for e in entry.value.shape or () if e.key_value.client_key]
             for inner in client_keys:
-                yield Report(inner.key_node or inner.node,
+                yield Report(inner.key_site or inner.site,
                              f"{entry.key} of {event.method} uses a field name from "
-                             f"{_source(inner.key_value)}; check it against an allowlist")
+                             f"{_source(inner.key_value)}; check it against an allowlist", trace=inner.key_value.trace)
             if not client_keys and _client_mapping(entry.value):
-                yield Report(entry.node, f"{entry.key} of {event.method} takes a whole mapping from "
+                yield Report(entry.site, f"{entry.key} of {event.method} takes a whole mapping from "
                                          f"{_source(entry.value)}: the client chooses which fields change; "
-                                         f"copy only allowed fields or load it through a schema")
+                                         f"copy only allowed fields or load it through a schema", trace=entry.value.trace)
 
 
 class ClientUpdateDocument(Rule):
@@ -107,15 +103,19 @@ class ClientUpdateDocument(Rule):
     cwe = 915
     summary = "the whole update document is a client mapping"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, MongoOp) or event.update is None or event.legacy_update:
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        event = occ.event
+        if not isinstance(event, Operation) or event.update is None or event.legacy_update:
             return
         value = event.update.value
-        # A dict literal counts when a **spread or a client-chosen key makes it a client mapping.
-        if _client_mapping(value) and value.elements is None:
-            yield Report(event.update.node, f"the update document of {event.method} is {_source(value)}: the "
+        # A dict literal counts when a **spread or a client-chosen top-level key (an operator the
+        # client picks) makes it the client's.
+        client_keys = [e for e in value.shape or () if e.key_value.client_key]
+        if (_client_mapping(value) and value.elements is None) or client_keys:
+            source = value if _client_mapping(value) else client_keys[0].key_value
+            yield Report(event.update.site, f"the update document of {event.method} is {_source(source)}: the "
                                             f"client chooses the operators and fields; build {{\"$set\": ...}} "
-                                            f"from allowed fields")
+                                            f"from allowed fields", trace=source.trace)
 
 
 class ReplaceWithClientData(Rule):
@@ -145,14 +145,15 @@ class ReplaceWithClientData(Rule):
     cwe = 915
     summary = "a replace writes a document built from a client mapping"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, MongoOp):
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        event = occ.event
+        if not isinstance(event, Operation):
             return
         replacement = _replacement(event)
         if replacement is not None and _client_mapping(replacement.value):
-            yield Report(replacement.node, f"{event.method} replaces the document with {_source(replacement.value)}: "
+            yield Report(replacement.site, f"{event.method} replaces the document with {_source(replacement.value)}: "
                                            f"fields the client leaves out are dropped and any it adds are stored; "
-                                           f"$set named fields instead")
+                                           f"$set named fields instead", trace=replacement.value.trace)
 
 
 class InsertClientDocument(Rule):
@@ -180,10 +181,11 @@ class InsertClientDocument(Rule):
     cwe = 915
     summary = "an insert stores a client mapping as the document"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, MongoOp) or event.op != "insert":
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        event = occ.event
+        if not isinstance(event, Operation) or event.op is not OpKind.INSERT:
             return
         for doc in event.documents:
             if _client_mapping(doc.value):
-                yield Report(doc.node, f"{event.method} stores {_source(doc.value)} as the document: the client "
-                                       f"can set any field; build the document from named fields")
+                yield Report(doc.site, f"{event.method} stores {_source(doc.value)} as the document: the client "
+                                       f"can set any field; build the document from named fields", trace=doc.value.trace)

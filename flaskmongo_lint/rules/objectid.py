@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from flaskmongo_lint.analysis.events import INVALID_ID, TYPE_ERROR, Event, ObjectIdCall
-from flaskmongo_lint.analysis.values import JSON, TEXT
-from flaskmongo_lint.rules.base import Report, Rule, RuleContext
+from flaskmongo_lint.analysis.events import Caught, ObjectIdCall
+from flaskmongo_lint.analysis.lattice import Kind
+from flaskmongo_lint.rules.base import Occurrence, Report, Rule, RuleContext
 
 
 class UnguardedObjectId(Rule):
@@ -40,18 +40,18 @@ class UnguardedObjectId(Rule):
     cwe = 20
     summary = "ObjectId() of client data with no validity guard"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        event = occ.event
         if not isinstance(event, ObjectIdCall) or event.arg is None:
             return
         value = event.arg.value
-        if not value.is_client or not value.kinds & {TEXT, JSON} or value.oid_valid:
+        if not value.is_client or not value.kinds & {Kind.TEXT, Kind.JSON} or value.oid_valid:
             return
-        if event.errors_handled_by_app:
+        json = Kind.JSON in value.kinds
+        needed = {Caught.INVALID_ID} | ({Caught.TYPE_ERROR} if json else set())
+        if needed <= (occ.caught | occ.root.handled):
             return
-        needed = {INVALID_ID} | ({TYPE_ERROR} if JSON in value.kinds else set())
-        if needed <= event.caught:
-            return
-        missing = "TypeError" if INVALID_ID in event.caught else "InvalidId"
-        yield Report(event.node, f"ObjectId() of {value.origin or 'client data'} can raise {missing}: check "
+        missing = "TypeError" if Caught.INVALID_ID in occ.caught else "InvalidId"
+        yield Report(event.site, f"ObjectId() of {value.origin or 'client data'} can raise {missing}: check "
                                  f"ObjectId.is_valid() first or catch bson.errors.InvalidId"
-                                 f"{' and TypeError' if JSON in value.kinds else ''}, and answer 400/404")
+                                 f"{' and TypeError' if json else ''}, and answer 400/404", trace=value.trace)

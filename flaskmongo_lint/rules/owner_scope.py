@@ -1,11 +1,13 @@
-"""FM101-FM103: documents selected by a client-supplied id with no owner scope (IDOR / BOLA)."""
+"""FM101-FM104: documents selected by a client-supplied id with no owner scope (IDOR / BOLA), and
+writes that no authentication protects."""
 from __future__ import annotations
 
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
-from flaskmongo_lint.analysis.events import Event, MongoOp
-from flaskmongo_lint.analysis.filters import Term
-from flaskmongo_lint.rules.base import Report, Rule, RuleContext
+from flaskmongo_lint.analysis.events import Arg, Operation
+from flaskmongo_lint.analysis.views import Term
+from flaskmongo_lint.models import operators as ops
+from flaskmongo_lint.rules.base import Occurrence, Report, Rule, RuleContext
 
 SCOPE_HINT = 'scope the filter with the caller\'s identity, e.g. "owner_id": current_user.id'
 
@@ -14,40 +16,76 @@ def _source(term: Term) -> str:
     return term.value.origin or "client data"
 
 
-def _scope_problem(event: MongoOp, ctx: RuleContext) -> str:
+def _scope_problem(op: Operation, terms: List[Term], ctx: RuleContext) -> str:
     """What is wrong with the filter's scope, in words."""
-    assert event.filter is not None
-    unbound = [t.path for t in event.filter.terms() if ctx.settings.matches("owner_fields", t.key)]
+    view = ctx.filter(op)
+    unbound = [t.path for t in view.terms() if ctx.settings.matches("owner_fields", t.key)] if view else []
     if unbound:
         return f"has its owner key '{unbound[0]}' bound to something other than the caller's identity"
     return "has no owner key"
 
 
-def _confidence(event: MongoOp, ctx: RuleContext) -> str:
-    return "high" if event.collection in ctx.scoped_collections else "medium"
-
-
-def _unscoped_selectors(event: MongoOp, ctx: RuleContext, ids_only: bool) -> List[Term]:
+def unscoped_selectors(occ: Occurrence, ctx: RuleContext, ids_only: bool) -> List[Term]:
     """The client-controlled terms of an owner-unscoped filter (empty when the call is fine)."""
-    f = event.filter
-    if f is None or event.privileged:
+    op = occ.event
+    if not isinstance(op, Operation) or occ.privileged:
         return []
-    if f.client_owner_terms(ctx.settings) or f.is_owner_scoped(ctx.settings):
+    view = ctx.filter(op)
+    if view is None:
+        return []
+    if view.client_owner_terms(ctx.settings) or view.is_owner_scoped(ctx.settings):
         return []  # FM103 reports a client-chosen owner; a scoped filter is fine
-    return f.client_selectors(ctx.settings, ids_only=ids_only)
+    return view.client_selectors(ctx.settings, ids_only=ids_only)
+
+
+def is_interaction(update: Optional[Arg]) -> bool:
+    """An update that only records the caller's interaction with a shared document: every operator
+    is ``$inc`` by a literal number, or ``$push``/``$addToSet``/``$pull`` of the identity or of a new
+    sub-document built from named fields (a like, a view, a vote, a comment)."""
+    if update is None or update.value.kinds or not update.value.shape:
+        return False
+    for entry in update.value.shape:
+        fields = entry.value.shape
+        if entry.key is None or fields is None or entry.value.kinds:
+            return False
+        if entry.key == ops.COUNTER_UPDATE:
+            if not all(f.value.const and f.value.literal is None for f in fields):
+                return False
+        elif entry.key in ops.APPEND_UPDATES:
+            if not all(_recorded(f.value) for f in fields):
+                return False
+        else:
+            return False
+    return True
+
+
+def _recorded(value) -> bool:  # type: ignore[no-untyped-def]
+    if value.identity:
+        return True
+    return value.shape is not None and not value.kinds and all(e.key is not None for e in value.shape)
+
+
+def unscoped_write(occ: Occurrence, ctx: RuleContext) -> List[Term]:
+    op = occ.event
+    if not isinstance(op, Operation) or not op.is_write or is_interaction(op.update):
+        return []
+    return unscoped_selectors(occ, ctx, ids_only=False)
 
 
 class UnscopedRead(Rule):
-    """Reads a document by a client-supplied id without scoping it to the caller.
+    """Reads a per-owner document by a client-supplied id without scoping it to the caller.
 
     **What it does.** Reports a read (``find_one``, ``find``, ``find_one_or_404``,
     ``count_documents``, ``distinct``, an ``aggregate`` ``$match``) in an authenticated handler whose
     filter selects by an identifying key (``_id``, ``*_id``, configured ``id-fields``) taken from the
-    request, when no key of the filter is an owner field bound to the caller's identity and no
-    ownership check guards the call or the fetched document.
+    request, when no key of the filter is bound to the caller's identity and no ownership check
+    guards the call or the fetched document. It needs ownership evidence: the collection is
+    per-owner (another query of the application scopes it by owner, or an insert stores the
+    identity in it) and not public (not in ``public-collections``, and no unauthenticated handler
+    reads it by id or lists it).
 
-    **Why is this bad?** Any logged-in user can read any other user's document by changing the id
-    in the URL or body: an insecure direct object reference (IDOR / BOLA, CWE-639).
+    **Why is this bad?** Any signed-in user can read another user's document by changing the id in
+    the URL or the body: an insecure direct object reference (IDOR / BOLA, CWE-639).
 
     **Example**::
 
@@ -68,34 +106,38 @@ class UnscopedRead(Rule):
     name = "unscoped-read"
     severity = "error"
     cwe = 639
-    summary = "read selects a document by a client-supplied id with no owner scope"
+    summary = "read selects a per-owner document by a client-supplied id with no owner scope"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, MongoOp) or not event.is_read or not event.context.authenticated:
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        op = occ.event
+        root = occ.root
+        if not isinstance(op, Operation) or not op.is_read or not root.authenticated:
             return
-        if event.collection and ctx.settings.matches("public_collections", event.collection):
+        if not ctx.per_owner(root.app, op.collection) or ctx.public(root.app, op.collection):
             return
-        if event.checked_after_fetch and not event.returned_unchecked:
+        if op.site in root.summary.checked and op.site not in root.summary.returned_pending:
             return
-        terms = _unscoped_selectors(event, ctx, ids_only=True)
+        terms = unscoped_selectors(occ, ctx, ids_only=True)
         if terms:
             t = terms[0]
-            yield Report(event.node, f"{event.method} selects by '{t.path}' ({_source(t)}); the filter "
-                                     f"{_scope_problem(event, ctx)} and no ownership check guards it; {SCOPE_HINT}",
-                         _confidence(event, ctx))
+            related = tuple(s for s in ctx.owner_evidence(root.app, op.collection) if s.node is not op.site.node)
+            yield Report(op.site, f"{op.method} selects by '{t.path}' ({_source(t)}); the filter "
+                                  f"{_scope_problem(op, terms, ctx)} and no ownership check guards it; {SCOPE_HINT}",
+                         "high", t.value.trace, related)
 
 
 class UnscopedWrite(Rule):
-    """Changes or deletes a document selected by client data without scoping it to the caller.
+    """Changes or deletes a document selected by client data in an authenticated handler, without
+    scoping it to the caller.
 
     **What it does.** Reports an update, replace or delete (``update_one``, ``replace_one``,
-    ``delete_one``, ``find_one_and_*``, bulk operations ...) whose filter selects by a value taken
-    from the request, when no key of the filter is an owner field bound to the caller's identity and
-    no ownership guard comes before the call. Authenticated handler or not: an anonymous write by id
-    is worse.
+    ``delete_one``, ``find_one_and_*``, bulk operations ...) in an authenticated handler whose filter
+    selects by a value taken from the request, when no key of the filter is bound to the caller's
+    identity and no ownership guard comes before the call. Updates that only record an interaction
+    with a shared document (``$inc`` by a literal, ``$push`` of the caller's id) are not reported.
 
-    **Why is this bad?** Anyone can modify or delete someone else's document by sending its id
-    (IDOR / BOLA, CWE-639). A check made *after* the write comes too late.
+    **Why is this bad?** Any signed-in user can modify or delete someone else's document by sending
+    its id (IDOR / BOLA, CWE-639). A check made *after* the write comes too late.
 
     **Example**::
 
@@ -113,16 +155,68 @@ class UnscopedWrite(Rule):
     name = "unscoped-write"
     severity = "error"
     cwe = 639
-    summary = "write selects a document by client data with no owner scope"
+    summary = "write in an authenticated handler selects a document by client data with no owner scope"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, MongoOp) or not event.is_write:
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        op = occ.event
+        if not isinstance(op, Operation) or not occ.root.authenticated:
             return
-        terms = _unscoped_selectors(event, ctx, ids_only=False)
+        terms = unscoped_write(occ, ctx)
         if terms:
             t = terms[0]
-            yield Report(event.node, f"{event.method} selects by '{t.path}' ({_source(t)}); the filter "
-                                     f"{_scope_problem(event, ctx)}; {SCOPE_HINT}", _confidence(event, ctx))
+            confidence = "high" if ctx.per_owner(occ.root.app, op.collection) else "medium"
+            yield Report(op.site, f"{op.method} selects by '{t.path}' ({_source(t)}); the filter "
+                                  f"{_scope_problem(op, terms, ctx)}; {SCOPE_HINT}", confidence, t.value.trace)
+
+
+class UnauthenticatedWrite(Rule):
+    """Changes or deletes a document selected by client data in a handler that no authentication
+    protects.
+
+    **What it does.** Reports the writes FM102 reports (an update, replace or delete selecting by a
+    value from the request, not scoped to an owner, not an interaction update) when the handler
+    has no authentication at all: no auth decorator, no use of the caller's identity, no
+    ``before_request`` hook of its application or blueprint that turns the anonymous away.
+
+    **Why is this bad?** Anyone on the internet can change or delete any document by its id
+    (missing authentication for a critical function, CWE-306). Scoping the filter is not the fix
+    here: there is no caller to scope it to.
+
+    **Example**::
+
+        @app.post("/rules/<rule_id>/archive")
+        def archive_rule(rule_id):
+            db.rules.update_one({"_id": ObjectId(rule_id)}, {"$set": {"archived": True}})
+
+    **Use instead**::
+
+        @app.post("/rules/<rule_id>/archive")
+        @login_required
+        def archive_rule(rule_id):
+            db.rules.update_one({"_id": ObjectId(rule_id), "owner_id": current_user.id},
+                                {"$set": {"archived": True}})
+    """
+
+    code = "FM104"
+    name = "unauthenticated-write"
+    severity = "error"
+    cwe = 306
+    summary = "write selects a document by client data in a handler that no authentication protects"
+
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        op = occ.event
+        root = occ.root
+        if not isinstance(op, Operation) or root.authenticated or not root.is_handler:
+            return
+        terms = unscoped_write(occ, ctx)
+        if terms:
+            t = terms[0]
+            stands_out = root.app in ctx.evidence.authenticated_apps
+            confidence = "high" if stands_out or ctx.per_owner(root.app, op.collection) else "medium"
+            yield Report(op.site, f"{op.method} selects by '{t.path}' ({_source(t)}) in a handler that no "
+                                  f"authentication protects: anyone can change any document by its id; "
+                                  f"require a login and scope the filter with the caller's identity",
+                         confidence, t.value.trace)
 
 
 class ClientSuppliedOwner(Rule):
@@ -150,15 +244,17 @@ class ClientSuppliedOwner(Rule):
     cwe = 639
     summary = "an owner key in a filter takes its value from the request"
 
-    def check(self, event: Event, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, MongoOp) or event.filter is None or event.privileged:
+    def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
+        op = occ.event
+        if not isinstance(op, Operation) or occ.privileged:
             return
-        if not (event.is_write or (event.is_read and event.context.authenticated)):
+        if not (op.is_write or (op.is_read and occ.root.authenticated)):
             return
-        f = event.filter
-        if f.is_owner_scoped(ctx.settings):
+        view = ctx.filter(op)
+        if view is None or view.is_owner_scoped(ctx.settings):
             return
-        for t in f.client_owner_terms(ctx.settings):
-            yield Report(t.node, f"owner key '{t.path}' of {event.method} takes its value from {_source(t)}: the "
+        confidence = "high" if ctx.per_owner(occ.root.app, op.collection) else "medium"
+        for t in view.client_owner_terms(ctx.settings):
+            yield Report(t.site, f"owner key '{t.path}' of {op.method} takes its value from {_source(t)}: the "
                                  f"client chooses whose documents it gets; use the caller's identity instead",
-                         _confidence(event, ctx))
+                         confidence, t.value.trace)

@@ -1,0 +1,137 @@
+"""What every part of the walker shares: where it is, what it has found so far, and the engine.
+
+The walker is one object assembled from the parts in this package (statements, expressions,
+calls, guards), each in its own module; this base holds the state they share and declares the
+methods they call on each other, so no part imports another.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from flaskmongo_lint.analysis.events import Caught, Event, Placed
+from flaskmongo_lint.analysis.facts import FunctionFacts, ModuleFacts
+from flaskmongo_lint.analysis.index import Ref
+from flaskmongo_lint.analysis.interp.state import State
+from flaskmongo_lint.analysis.lattice import EMPTY, Site, Value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flaskmongo_lint.analysis.interp.engine import Engine
+
+
+@dataclass(frozen=True)
+class ViewCall:
+    """A call of the view a project decorator wraps: in which state, with which arguments."""
+
+    authed: bool
+    privileged: bool
+    identity_positions: Tuple[int, ...]  # positional arguments that are the caller's identity
+
+
+@dataclass
+class Effects:
+    """What a walk found, apart from its result value. Snapshots let a loop keep only what its
+    last (stable) iteration found."""
+
+    events: List[Placed]
+    returns: List[Value]
+    returned_pending: Set[Site]
+    returned_reads: Set[Site]
+    checked: Set[Site]
+    exits: List[State]
+    view_calls: List[ViewCall]
+    g_writes: Dict[str, Value]
+
+    @classmethod
+    def empty(cls) -> "Effects":
+        return cls([], [], set(), set(), set(), [], [], {})
+
+    def snapshot(self) -> "Effects":
+        return Effects(list(self.events), list(self.returns), set(self.returned_pending), set(self.returned_reads),
+                       set(self.checked), list(self.exits), list(self.view_calls), dict(self.g_writes))
+
+
+class WalkerBase:
+    engine: "Engine"
+    module: str
+    facts: ModuleFacts
+    ref: Optional[Ref]  # the function walked (None: module-level code)
+    fn: Optional[FunctionFacts]
+    cls: Optional[Ref]  # its class
+    top: Optional[cst.CSTNode]
+    closure: Dict[str, Value]
+    found: Effects
+    caught_stack: List[FrozenSet[Caught]]
+    uses_identity: bool
+    enforces_auth: bool
+    steps: int
+    budget: int
+    truncated: bool
+
+    def site(self, node: cst.CSTNode) -> Site:
+        return Site(self.module, node, self.top)
+
+    @property
+    def caught(self) -> FrozenSet[Caught]:
+        out: FrozenSet[Caught] = EMPTY
+        for c in self.caught_stack:
+            out = out | c
+        return out
+
+    def emit(self, event: Event, state: State) -> None:
+        self.found.events.append(Placed(event, self.caught, state.privileged))
+
+    def leave(self, state: State) -> None:
+        """The path ends here (return of a value, raise, abort): a leave while nobody is signed in
+        is how auth code turns the anonymous away."""
+        if state.anonymous:
+            self.enforces_auth = True
+        state.alive = False
+
+    # --- implemented by the parts -----------------------------------------------------------
+    def eval(self, node: Optional[cst.BaseExpression], state: State) -> Value:  # pragma: no cover
+        raise NotImplementedError
+
+    def refine(self, test: cst.BaseExpression, state: State) -> Tuple[State, State, Value]:  # pragma: no cover
+        raise NotImplementedError
+
+    def bind(self, target: cst.BaseExpression, value: Value, state: State) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def path_key(self, expr: cst.BaseExpression) -> Optional[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def mark_owned(self, expr: cst.BaseExpression, state: State) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def mark_validated(self, expr: cst.BaseExpression, state: State) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def block(self, stmts, state: State) -> State:  # type: ignore[no-untyped-def]  # pragma: no cover
+        raise NotImplementedError
+
+    def e_call(self, node: cst.Call, state: State) -> Value:  # pragma: no cover
+        raise NotImplementedError
+
+    def evaluate_call(self, node: cst.Call, state: State):  # type: ignore[no-untyped-def]  # pragma: no cover
+        raise NotImplementedError
+
+    def dict_key(self, key: cst.BaseExpression, state: State) -> Value:  # pragma: no cover
+        raise NotImplementedError
+
+    def iter_item(self, iterable: Value) -> Value:  # pragma: no cover
+        raise NotImplementedError
+
+
+def assign_state(target: State, source: State) -> None:
+    """Make ``target`` (a state a caller holds) equal to ``source``."""
+    if target is source:
+        return
+    target.env = source.env
+    target.alive = source.alive
+    target.privileged = source.privileged
+    target.authed = source.authed
+    target.anonymous = source.anonymous
+    target.pending = source.pending

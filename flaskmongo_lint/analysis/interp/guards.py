@@ -1,0 +1,232 @@
+"""Guards: what a test proves on each of its branches.
+
+``refine`` evaluates a test once and splits the state into the one where it is true and the one
+where it is false. Ownership guards (a client value or a fetched document compared with the
+identity, an authorization function), not-found checks of owner-scoped lookups (``is None``,
+``not doc``, a count that is zero), allowlist comparisons, validity and type checks the models
+know, role tests and "somebody is signed in" tests each add their fact to the branch where it
+holds; the statement walk drops branches that leave, so a guard's fact holds for everything it
+dominates.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from flaskmongo_lint.analysis.cstutil import base_name, is_none, simple_name, string_value
+from flaskmongo_lint.analysis.interp.base import WalkerBase
+from flaskmongo_lint.analysis.interp.state import State, join_states
+from flaskmongo_lint.analysis.lattice import CONST, Value
+from flaskmongo_lint.analysis.transfer import TestOutcome
+
+_POSITIVE = (cst.Equal, cst.Is, cst.In)
+_NEGATIVE = (cst.NotEqual, cst.IsNot, cst.NotIn)
+
+
+class Guards(WalkerBase):
+    def refine(self, test: cst.BaseExpression, state: State) -> Tuple[State, State, Value]:
+        """Evaluate ``test`` in ``state``; the states where it is true and false, and its value."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            t, f, _ = self.refine(test.expression, state)
+            return f, t, CONST
+        if isinstance(test, cst.BooleanOperation):
+            t1, f1, left = self.refine(test.left, state)
+            if isinstance(test.operator, cst.And):
+                t2, f2, right = self.refine(test.right, t1.copy())
+                return t2, join_states([f1, f2]), right
+            t2, f2, right = self.refine(test.right, f1.copy())
+            return join_states([t1, t2]), f2, left
+        if isinstance(test, cst.Await):
+            return self.refine(test.expression, state)
+        if isinstance(test, cst.NamedExpr):
+            value = self.eval(test.value, state)
+            self.bind(test.target, value, state)
+            return self.refine(test.target, state)
+        if isinstance(test, cst.Comparison):
+            if len(test.comparisons) == 1:
+                return self.refine_comparison(test, state)
+            self.eval(test.left, state)
+            for c in test.comparisons:
+                self.eval(c.comparator, state)
+            return state.copy(), state.copy(), CONST
+        if isinstance(test, cst.Call):
+            return self.refine_call(test, state)
+        value = self.eval(test, state)
+        t, f = state.copy(), state.copy()
+        self.truthiness(test, value, t, f)
+        return t, f, value
+
+    def truthiness(self, test: cst.BaseExpression, value: Value, t: State, f: State) -> None:
+        """``if x:`` with x of this value."""
+        if (value.doc or value.count) and value.scoped:
+            self.own_fetched_by(value, t)  # found by an owner-scoped lookup
+        if value.identity or value.from_session:
+            self.uses_identity = self.uses_identity or value.identity
+            present, absent = (f, t) if value.anonymous else (t, f)
+            present.authed = True
+            absent.anonymous = True
+        if self.engine.semantics.role_test(value, test):
+            t.privileged = True
+        if value.validates:
+            for key in value.validates:  # `errors = schema.validate(body)`: no errors, body is valid
+                current = f.env.get(key)
+                if current is not None:
+                    f.env[key] = self.validated(current)
+
+    # ------------------------------------------------------------------ comparisons
+    def refine_comparison(self, test: cst.Comparison, state: State) -> Tuple[State, State, Value]:
+        comp = test.comparisons[0]
+        op = comp.operator
+        left, right = test.left, comp.comparator
+        lv, rv = self.eval(left, state), self.eval(right, state)
+        t, f = state.copy(), state.copy()
+        if lv.identity or rv.identity:
+            self.uses_identity = True
+        positive = isinstance(op, _POSITIVE)
+        if not (positive or isinstance(op, _NEGATIVE)):
+            self.count_check(lv, op, right, t, f)
+            return t, f, CONST
+        yes, no = (t, f) if positive else (f, t)  # yes: where they are equal / contained
+        if isinstance(op, (cst.In, cst.NotIn)):
+            found = self.engine.semantics.membership(lv, rv)
+            if found is not None:
+                self.apply_test(found, (), yes, no)
+                return t, f, CONST
+        if lv.is_client and (rv.const or self.engine.constant_collection(self.module, right)) and \
+                not is_none(right) and isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+            # Compared with constants: from here on it is one of them, not free client text.
+            key = self.path_key(left)
+            if key is not None:
+                yes.env[key] = Value(origin=lv.origin, const=True, literal=rv.literal)
+            return t, f, CONST
+        if is_none(right) or is_none(left):
+            subject = lv if is_none(right) else rv
+            if (subject.doc or subject.count) and subject.scoped:
+                self.own_fetched_by(subject, no)  # `if project is None: abort(404)`
+            if subject.identity or subject.from_session:
+                no.authed = True  # `if user is None: abort(401)`: signed in past it
+                yes.anonymous = True
+            return t, f, CONST
+        self.count_check(lv, op, right, t, f)
+        # Ownership guard: a client value (or a fetched document) compared with an identity.
+        if lv.identity and not rv.identity and (rv.kinds or rv.doc or rv.reads):
+            self.mark_owned(right, yes)
+            yes.authed = True
+        elif rv.identity and not lv.identity and (lv.kinds or lv.doc or lv.reads):
+            self.mark_owned(left, yes)
+            yes.authed = True
+        # Role test: `g.user["role"] != "admin"`, `permission in get_jwt()["permissions"]`.
+        if (self.engine.semantics.role_test(lv, left) and not rv.is_client) or \
+                (self.engine.semantics.role_test(rv, right) and not lv.is_client):
+            yes.privileged = True
+        return t, f, CONST
+
+    def count_check(self, value: Value, op: cst.BaseCompOp, bound: cst.BaseExpression, t: State, f: State) -> None:
+        """``if coll.count_documents({"_id": pid, "owner": me}) == 0: abort(404)``."""
+        if not (value.count and value.scoped):
+            return
+        number = _integer(bound)
+        if number is None:
+            return
+        if isinstance(op, cst.Equal) and number == 0 or isinstance(op, cst.LessThan) and number <= 1 or \
+                isinstance(op, cst.LessThanEqual) and number == 0:
+            self.own_fetched_by(value, f)
+        elif isinstance(op, cst.NotEqual) and number == 0 or isinstance(op, cst.GreaterThan) and number == 0 or \
+                isinstance(op, cst.GreaterThanEqual) and number == 1:
+            self.own_fetched_by(value, t)
+
+    # ------------------------------------------------------------------ calls
+    def refine_call(self, call: cst.Call, state: State) -> Tuple[State, State, Value]:
+        info = self.evaluate_call(call, state)  # type: ignore[attr-defined]
+        t, f = state.copy(), state.copy()
+        if any(a.value.identity for a in info.callsite.args):
+            self.uses_identity = True
+        found = self.engine.semantics.test(info.qualname, info.name, info.base, info.callsite)
+        if found is not None:
+            self.apply_test(found, info.callsite.positional, t, f)
+        else:
+            self.truthiness(call, info.value, t, f)
+        return t, f, info.value
+
+    def apply_test(self, found: TestOutcome, args, t: State, f: State) -> None:  # type: ignore[no-untyped-def]
+        for branch, refinements in ((t, found.when_true), (f, found.when_false)):
+            for index, value in refinements:
+                if index < len(args):
+                    key = self.path_key(args[index].node)
+                    if key is not None:
+                        branch.env[key] = value
+        if found.owns_args:
+            for a in args:
+                self.mark_owned(a.node, t)
+        if found.validates_args:
+            for a in args:
+                self.mark_validated(a.node, t)
+        if found.privileged:
+            t.privileged = True
+        if found.authed:
+            t.authed = True
+
+    # ------------------------------------------------------------------ facts
+    def mark_owned(self, expr: cst.BaseExpression, state: State) -> None:
+        """``expr`` was shown to belong to the caller: trust it (and what fetched it) from here on."""
+        subject = strip_conversions(expr)
+        if isinstance(subject, cst.Call) and isinstance(subject.func, cst.Name) and subject.args:
+            # `owner_of(doc["user_id"]) != me`: the check is about what the helper was given.
+            for arg in subject.args:
+                value = self.eval(arg.value, state)
+                if value.kinds or value.doc or value.reads:
+                    self.mark_owned(arg.value, state)
+            return
+        base = base_name(subject)
+        if base is not None:
+            value = state.env.get(base)
+            if value is not None and (value.doc or (value.reads and not value.kinds)):
+                state.env[base] = value.with_(owned=True, scoped=True)
+                self.found.checked |= value.reads
+                state.pending = state.pending - value.reads
+                self.own_fetched_by(value, state)
+                return
+        key = self.path_key(subject)
+        if key is None:
+            return
+        value = self.eval(subject, state)
+        state.env[key] = value.with_(owned=True)
+
+    def own_fetched_by(self, doc: Value, state: State) -> None:
+        for name in doc.fetched_by:
+            value = state.env.get(name)
+            if value is not None and value.kinds:
+                state.env[name] = value.with_(owned=True)
+
+    def mark_validated(self, expr: cst.BaseExpression, state: State) -> None:
+        key = self.path_key(expr)
+        if key is None:
+            return
+        state.env[key] = self.validated(self.eval(expr, state))
+
+    def validated(self, value: Value) -> Value:
+        return self.engine.validated(value)
+
+
+def strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``str(x)`` / ``ObjectId(x)`` / ``int(x)`` -> ``x``: the value a guard is really about."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, (cst.Name, cst.Attribute)) and len(expr.args) == 1:
+        name = simple_name(expr.func)
+        if name in ("str", "int", "float") or (name and name[0].isupper()):
+            expr = expr.args[0].value
+        else:
+            break
+    return expr
+
+
+def _integer(node: cst.BaseExpression) -> Optional[int]:
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value, 0)
+        except ValueError:
+            return None
+    return None
+
+
+__all__ = ["Guards", "strip_conversions", "string_value"]

@@ -1,0 +1,347 @@
+"""Statements: the flow of one function body.
+
+Branches split the state and join it again; a branch that leaves (``return``, ``raise``, a call
+that never returns) drops out of the join, which is how a guard comes to dominate what follows. A
+loop body is walked until the state at its head stops changing (a value assigned late in the body
+reaches a call early in it on the next turn), widening after a few turns; ``break`` and
+``continue`` go where Python sends them. An ``except`` clause starts from what held before the
+``try`` joined with what the body got to.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import FrozenSet, List, Optional, Sequence
+
+import libcst as cst
+
+from flaskmongo_lint.analysis.cstutil import code_of, dotted, simple_name, string_value, suite
+from flaskmongo_lint.analysis.interp.base import WalkerBase
+from flaskmongo_lint.analysis.interp.state import State, join_states
+from flaskmongo_lint.analysis.lattice import (
+    CLEAN, EMPTY, Entry, Kind, Obj, ObjKind, Value, item_of, join, set_entry, text_of, widen,
+)
+
+LOOP_TURNS = 3  # turns of a loop body before its head is widened
+LOOP_TURNS_WIDENED = 2  # further turns after widening before the walk settles for what it has
+
+
+@dataclass
+class _Loop:
+    breaks: List[State] = field(default_factory=list)
+    continues: List[State] = field(default_factory=list)
+
+
+class Statements(WalkerBase):
+    loops: List[_Loop]
+
+    def block(self, stmts: Sequence[cst.CSTNode], state: State) -> State:
+        for stmt in stmts:
+            if not state.alive:
+                break
+            self.steps += 1
+            if self.steps > self.budget:
+                self.truncated = True
+                break
+            state = self.stmt(stmt, state)
+        return state
+
+    def stmt(self, node: cst.CSTNode, state: State) -> State:
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in node.body:
+                if not state.alive:
+                    break
+                state = self.small(small, state)
+            return state
+        if isinstance(node, cst.If):
+            return self.s_if(node, state)
+        if isinstance(node, cst.For):
+            return self.s_for(node, state)
+        if isinstance(node, cst.While):
+            return self.s_while(node, state)
+        if isinstance(node, (cst.Try, cst.TryStar)):
+            return self.s_try(node, state)
+        if isinstance(node, cst.With):
+            for item in node.items:
+                v = self.eval(item.item, state)
+                if item.asname is not None:
+                    self.bind(item.asname.name, v, state)
+            return self.block(suite(node.body), state)
+        if isinstance(node, cst.Match):
+            return self.s_match(node, state)
+        if isinstance(node, cst.FunctionDef):
+            ref = self.engine.nested(self.module, self.fn.qualname if self.fn else None, node.name.value)
+            state.env[node.name.value] = Value(obj=Obj(ObjKind.FUNCTION, ref.key)) if ref is not None else CLEAN
+            return state
+        if isinstance(node, cst.ClassDef):
+            state.env[node.name.value] = CLEAN
+        return state
+
+    def small(self, node: cst.BaseSmallStatement, state: State) -> State:
+        if isinstance(node, cst.Expr):
+            return self.expr_stmt(node.value, state)
+        if isinstance(node, cst.Assign):
+            value = self.eval(node.value, state)
+            for target in node.targets:
+                self.bind(target.target, value, state)
+            return state
+        if isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.bind(node.target, self.eval(node.value, state), state)
+            return state
+        if isinstance(node, cst.AugAssign):
+            value = self.eval(node.value, state)
+            current = self.eval(node.target, state)
+            self.bind(node.target, augmented(current, value), state)
+            return state
+        if isinstance(node, cst.Return):
+            value = self.eval(node.value, state) if node.value is not None else CLEAN
+            self.returned(value, state, node.value)
+            return state
+        if isinstance(node, cst.Raise):
+            if node.exc is not None:
+                self.eval(node.exc, state)
+            self.leave(state)
+            return state
+        if isinstance(node, cst.Break):
+            if self.loops:
+                self.loops[-1].breaks.append(state.copy())
+            state.alive = False
+            return state
+        if isinstance(node, cst.Continue):
+            if self.loops:
+                self.loops[-1].continues.append(state.copy())
+            state.alive = False
+            return state
+        if isinstance(node, cst.Assert):
+            t, _, _ = self.refine(node.test, state)
+            return t
+        if isinstance(node, cst.Del):
+            return state  # a denylist: deleting a key does not make a mapping the server's
+        return state
+
+    def returned(self, value: Value, state: State, node: Optional[cst.BaseExpression]) -> None:
+        self.found.returns.append(value)
+        self.found.returned_reads |= value.reads
+        leaked = value.reads & state.pending
+        if leaked:
+            self.found.returned_pending |= leaked
+        self.found.exits.append(state.copy())
+        if node is not None and not (isinstance(node, cst.Name) and node.value == "None"):
+            self.leave(state)  # returning a response ends the request (a hook's return None does not)
+        else:
+            state.alive = False
+
+    def expr_stmt(self, expr: cst.BaseExpression, state: State) -> State:
+        inner = expr.expression if isinstance(expr, cst.Await) else expr
+        if isinstance(inner, cst.Call):
+            info = self.evaluate_call(inner, state)  # type: ignore[attr-defined]
+            found = self.engine.semantics.statement(info.name) if info.project is None or info.name else None
+            if found is not None and state.alive:
+                for arg in info.callsite.positional:
+                    if found.owns_args:
+                        self.mark_owned(arg.node, state)
+                    if found.validates_args:
+                        self.mark_validated(arg.node, state)
+                if found.authed:
+                    state.authed = True
+            return state
+        self.eval(expr, state)
+        return state
+
+    # ------------------------------------------------------------------ compound statements
+    def s_if(self, node: cst.If, state: State) -> State:
+        t, f, _ = self.refine(node.test, state)
+        t = self.block(suite(node.body), t)
+        orelse = node.orelse
+        if isinstance(orelse, cst.If):
+            f = self.s_if(orelse, f)
+        elif isinstance(orelse, cst.Else):
+            f = self.block(suite(orelse.body), f)
+        return join_states([t, f])
+
+    def loop(self, state: State, turn) -> State:  # type: ignore[no-untyped-def]
+        """Run ``turn(head) -> (end, exit)`` until the head state is stable; only the last turn's
+        findings are kept (earlier turns saw less)."""
+        head = state
+        saved = self.found.snapshot()
+        exits: List[State] = []
+        for i in range(LOOP_TURNS + LOOP_TURNS_WIDENED):
+            self.found = saved.snapshot()
+            frame = _Loop()
+            self.loops.append(frame)
+            end, exit_state = turn(head.copy())
+            self.loops.pop()
+            exits = [exit_state] + frame.breaks
+            back = [s for s in [end] + frame.continues if s.alive]
+            new_head = join_states([head] + back) if back else head
+            if new_head.same(head) or self.truncated:
+                break
+            head = _widened(new_head) if i + 1 >= LOOP_TURNS else new_head
+        return join_states(exits)
+
+    def s_for(self, node: cst.For, state: State) -> State:
+        iterable = self.eval(node.iter, state)
+
+        def turn(head: State):  # type: ignore[no-untyped-def]
+            body = head.copy()
+            self.bind(node.target, self.iter_item(iterable), body)  # type: ignore[attr-defined]
+            end = self.block(suite(node.body), body)
+            return end, head  # the loop may run no more turns: it exits from its head
+
+        out = self.loop(state, turn)
+        if node.orelse is not None:
+            out = self.block(suite(node.orelse.body), out)
+        return out
+
+    def s_while(self, node: cst.While, state: State) -> State:
+        def turn(head: State):  # type: ignore[no-untyped-def]
+            t, f, _ = self.refine(node.test, head)
+            end = self.block(suite(node.body), t)
+            return end, f
+
+        out = self.loop(state, turn)
+        if node.orelse is not None:
+            out = self.block(suite(node.orelse.body), out)
+        return out
+
+    def s_try(self, node: cst.BaseCompoundStatement, state: State) -> State:
+        caught: FrozenSet = EMPTY
+        for handler in node.handlers:  # type: ignore[attr-defined]
+            caught = caught | self.exception_kinds(handler.type)
+        self.caught_stack.append(caught)
+        before = state.copy()
+        body_end = self.block(suite(node.body), state)  # type: ignore[attr-defined]
+        self.caught_stack.pop()
+        reached = body_end.copy()
+        reached.alive = True
+        if node.orelse is not None and body_end.alive:  # type: ignore[attr-defined]
+            body_end = self.block(suite(node.orelse.body), body_end)  # type: ignore[attr-defined]
+        outs = [body_end]
+        for handler in node.handlers:  # type: ignore[attr-defined]
+            # The exception may come from anywhere in the body.
+            h_state = join_states([before, reached])
+            h_state = h_state.copy()
+            if handler.name is not None:
+                self.bind(handler.name.name, CLEAN, h_state)
+            outs.append(self.block(suite(handler.body), h_state))
+        out = join_states(outs)
+        final = node.finalbody  # type: ignore[attr-defined]
+        if final is not None:
+            was_alive = out.alive
+            out = out.copy()
+            out.alive = True
+            out = self.block(suite(final.body), out)
+            out.alive = out.alive and was_alive
+        return out
+
+    def exception_kinds(self, type_expr: Optional[cst.BaseExpression]) -> FrozenSet:
+        if type_expr is None:
+            return self.engine.semantics.caught(None)
+        if isinstance(type_expr, cst.Tuple):
+            out: FrozenSet = EMPTY
+            for el in type_expr.elements:
+                out = out | self.exception_kinds(el.value)
+            return out
+        name = simple_name(type_expr)
+        return self.engine.semantics.caught(name) if name else EMPTY
+
+    def s_match(self, node: cst.Match, state: State) -> State:
+        subject = self.eval(node.subject, state)
+        outs = []
+        for case in node.cases:
+            s = state.copy()
+            if isinstance(case.pattern, cst.MatchAs) and case.pattern.name is not None:
+                self.bind(case.pattern.name, subject, s)
+            outs.append(self.block(suite(case.body), s))
+        outs.append(state)
+        return join_states(outs)
+
+    # ------------------------------------------------------------------ binding
+    def bind(self, target: cst.BaseExpression, value: Value, state: State) -> None:
+        if isinstance(target, cst.Name):
+            self.set_path(target.value, value, state)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            if value.elements is not None and len(value.elements) == len(elements) and \
+                    not any(isinstance(e, cst.StarredElement) for e in elements):
+                for el, v in zip(elements, value.elements):
+                    self.bind(el.value, v.value, state)
+            else:
+                item = item_of(value) if (value.kinds or value.identity or value.doc or value.elements) else value.derived()
+                for el in elements:
+                    self.bind(el.value, item, state)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, value, state)
+        elif isinstance(target, cst.Subscript):
+            self.bind_item(target, value, state)
+        elif isinstance(target, cst.Attribute):
+            key = dotted(target)
+            if key is not None:
+                self.set_path(key, value, state)
+            if self.engine.is_request_global(self.module, target.value):
+                old = self.found.g_writes.get(target.attr.value)
+                self.found.g_writes[target.attr.value] = value if old is None else join(old, value)
+
+    def bind_item(self, target: cst.Subscript, value: Value, state: State) -> None:
+        """``x[key] = value``: the entry replaces the one of the same key; a client-chosen key makes
+        the whole dict a client mapping (a copy loop with no allowlist)."""
+        base_key = self.path_key(target.value)
+        if base_key is None or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+            return
+        key_expr = target.slice[0].slice.value
+        key_value = self.dict_key(key_expr, state)  # type: ignore[attr-defined]
+        current = state.env.get(base_key)
+        if current is None:
+            current = self.eval(target.value, state)
+        if current.obj is not None or current.const:
+            return
+        entry = Entry(string_value(key_expr), key_value, value, self.site(target), self.site(key_expr))
+        shape = set_entry(current.shape, entry) if current.shape is not None else None
+        kinds = current.kinds
+        if key_value.client_key:
+            # A client-chosen key makes the whole dict a client mapping (a copy loop).
+            kinds = kinds | {Kind.MAPPING} | (value.kinds & {Kind.JSON})
+            shape = None
+        state.env[base_key] = current.with_(shape=shape, kinds=kinds, origin=current.origin or key_value.origin or value.origin,
+                                            trace=current.trace or key_value.trace or value.trace,
+                                            reads=current.reads | value.reads)
+        self.drop_paths(base_key + "[", state)
+
+    def set_path(self, key: str, value: Value, state: State) -> None:
+        state.env[key] = value
+        self.drop_paths(key + ".", state)
+        self.drop_paths(key + "[", state)
+
+    def drop_paths(self, prefix: str, state: State) -> None:
+        stale = [k for k in state.env if k.startswith(prefix)]
+        for k in stale:
+            del state.env[k]
+
+    def path_key(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The env key for a name or an access path (``body["id"]``, ``self.x``)."""
+        if isinstance(expr, cst.Name):
+            return expr.value
+        if isinstance(expr, cst.Attribute):
+            return dotted(expr)
+        if isinstance(expr, (cst.Subscript, cst.Call)):
+            return code_of(expr)
+        return None
+
+
+def augmented(current: Value, value: Value) -> Value:
+    """``x += v``."""
+    if current.elements is not None and value.elements is not None:
+        return current.with_(elements=current.elements + value.elements, kinds=current.kinds | value.kinds,
+                             reads=current.reads | value.reads, origin=current.origin or value.origin,
+                             trace=current.trace or value.trace)
+    if current.kinds or value.kinds:
+        if current.is_client_mapping or value.is_client_mapping:
+            return current.derived(kinds=current.kinds | value.kinds)
+        return text_of([current, value])
+    return current
+
+
+def _widened(state: State) -> State:
+    out = state.copy()
+    out.env = {k: widen(v) for k, v in state.env.items()}
+    return out

@@ -1,0 +1,451 @@
+"""The abstract value: what the analysis knows about one runtime value, and how two of them join.
+
+A :class:`Value` says which kinds of client data a value may be (the taint), whether it comes from
+the authenticated subject (identity), what guards have proven about it (owned, a valid ObjectId,
+escaped for a regex ...), where it came from (origin and trace, for messages and code flows), and,
+for dict and list literals, their structure, so a filter or an update document can be read key by
+key wherever it was built. A value may also be a symbolic object (:class:`Obj`): a project module,
+function, class or instance, or something the framework models know (a request, a collection ...).
+
+The join at the end of an ``if``, a ``try`` or a loop keeps everything any path may carry: the
+union of the kinds, every entry of every shape (marked ``maybe`` when only some paths have it), and
+the structure of one path together with the taint of another. Facts that guards establish are
+*must* facts: a value is owned after the join only if it was owned on every path that tainted it.
+The lattice is finite for a given function (keys and nodes come from its code), and :func:`widen`
+bounds nesting, so fixpoints over loops and recursion terminate.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+import libcst as cst
+
+
+class Kind(enum.Enum):
+    """The kinds of client data (SPEC section 1); they fail differently."""
+
+    TEXT = "text"  # always a str: picks which document, can break ObjectId(), no operators
+    NUMBER = "number"  # picks which document, nothing else
+    JSON = "json"  # any JSON value: may carry an operator such as {"$ne": null}
+    MAPPING = "mapping"  # the client chooses the keys
+    OPAQUE = "opaque"  # still picks which document, no longer text (ObjectId(x), a typed value)
+
+
+CLIENT_MAPPINGS: FrozenSet[Kind] = frozenset({Kind.MAPPING, Kind.JSON})
+EMPTY: FrozenSet[Any] = frozenset()
+TEXT_KINDS: FrozenSet[Kind] = frozenset({Kind.TEXT})
+NUMBER_KINDS: FrozenSet[Kind] = frozenset({Kind.NUMBER})
+OPAQUE_KINDS: FrozenSet[Kind] = frozenset({Kind.OPAQUE})
+JSON_MAPPING: FrozenSet[Kind] = frozenset({Kind.JSON, Kind.MAPPING})
+
+MAX_TRACE = 6  # steps of provenance kept on a value
+MAX_ITEMS = 48  # entries of a shape / elements of a list before they collapse
+MAX_DEPTH = 5  # nesting of shapes kept by widen()
+
+
+class ObjKind(enum.Enum):
+    """What a symbolic object is, as far as the interpreter goes."""
+
+    MODULE = "module"  # a module of the project (ref: its name)
+    FUNCTION = "function"  # a function of the project (ref: "module:qualname")
+    CLASS = "class"  # a class of the project (ref: "module:qualname")
+    INSTANCE = "instance"  # an instance of a project class (ref: the class)
+    VIEW = "view"  # the view a project decorator wraps (judging decorators by their bodies)
+    FOREIGN = "foreign"  # built by a library the models do not know: plainly not MongoDB
+    MODEL = "model"  # something the framework models know (ref: the model's tag)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place in the code: a node of a module, and the module-level statement holding it."""
+
+    module: str
+    node: cst.CSTNode
+    top: Optional[cst.CSTNode]
+
+    def __repr__(self) -> str:
+        return f"Site({self.module}, {type(self.node).__name__}@{id(self.node):x})"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a value's provenance, for code flows: where, and what happened there."""
+
+    site: Site
+    note: str
+
+
+@dataclass(frozen=True)
+class Obj:
+    kind: ObjKind
+    ref: Optional[str] = None  # the module / "module:qualname" / model tag
+    name: Optional[str] = None  # a collection's name, a database's ...
+    data: Tuple[Tuple[str, Any], ...] = ()  # a model's payload (a bulk request's arguments)
+
+    def get(self, key: str) -> Any:
+        for k, v in self.data:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``key: value`` of a dict literal (or one ``x[key] = value`` assignment)."""
+
+    key: Optional[str]  # the constant key, None when computed
+    key_value: "Value"  # what the key expression evaluates to (a client key taints it)
+    value: "Value"
+    site: Site  # the value expression: where a finding about it is reported
+    key_site: Optional[Site] = None
+    maybe: bool = False  # present on some paths only
+
+
+@dataclass(frozen=True)
+class Element:
+    """One element of a list or tuple."""
+
+    value: "Value"
+    site: Site
+    maybe: bool = False
+
+
+@dataclass(frozen=True)
+class Value:
+    kinds: FrozenSet[Kind] = EMPTY
+    origin: Optional[str] = None  # where the client data came from, in words
+    trace: Tuple[Step, ...] = ()  # where it came from, step by step
+    identity: bool = False  # derived from the authenticated subject
+    owned: bool = False  # client value proven to belong to the caller
+    oid_valid: bool = False  # known to be a valid ObjectId string
+    regex_safe: bool = False  # escaped for a regular expression
+    eq_wrapped: bool = False  # {"$eq": x}: no operator can be smuggled in
+    is_regex: bool = False  # a compiled pattern
+    is_key: bool = False  # a key of a client mapping: a client-chosen field name
+    prefixed: bool = False  # a constant prefix + client text: stays inside a sub-document
+    const: bool = False  # a literal constant (str, number, None, bool)
+    literal: Optional[str] = None  # the text of a string constant
+    doc: bool = False  # a document fetched from the database
+    reads: FrozenSet[Site] = EMPTY  # the reads that produced (part of) it
+    fetched_by: FrozenSet[str] = EMPTY  # the local names that selected it
+    scoped: bool = False  # fetched by an owner-scoped filter
+    count: bool = False  # a count of documents
+    encoded: FrozenSet[Kind] = EMPTY  # serialised client data of these kinds (a JSON round trip)
+    session_key: Optional[str] = None  # a server-session value under this key
+    anonymous: bool = False  # an identity test that is true when nobody is signed in
+    from_session: bool = False  # read from the server session (or fetched by such a value)
+    validates: FrozenSet[str] = EMPTY  # the result of validating these access paths
+    shape: Optional[Tuple[Entry, ...]] = None  # dict structure
+    elements: Optional[Tuple[Element, ...]] = None  # list/tuple structure
+    obj: Optional[Obj] = None
+
+    # --- questions -------------------------------------------------------------------------
+    @property
+    def is_client(self) -> bool:
+        """Client-controlled and not proven to belong to the caller."""
+        return bool(self.kinds) and not self.owned
+
+    @property
+    def is_client_mapping(self) -> bool:
+        """A client value whose *keys* the client may choose (mapping or json)."""
+        return bool(self.kinds & CLIENT_MAPPINGS) and not self.owned
+
+    @property
+    def trusted(self) -> bool:
+        """Identity, or owned through a guard or a scoped parent lookup."""
+        return self.identity or self.owned or self.scoped
+
+    @property
+    def server_unknown(self) -> bool:
+        """A server-side value that is neither client data nor a literal (an unresolved import)."""
+        return not self.kinds and not self.const and self.shape is None and self.elements is None and \
+            (self.obj is None or self.obj.kind is ObjKind.FOREIGN)
+
+    @property
+    def client_key(self) -> bool:
+        """As a dict key: chosen by the client, and able to reach a top-level field."""
+        return (self.is_client or self.is_key) and not self.prefixed
+
+    def model(self, tag: str) -> bool:
+        return self.obj is not None and self.obj.kind is ObjKind.MODEL and self.obj.ref == tag
+
+    # --- derivations -----------------------------------------------------------------------
+    def derived(self, kinds: Optional[FrozenSet[Kind]] = None, **changes: Any) -> "Value":
+        """A value computed from this one: keeps taint facts and provenance, drops structure."""
+        base = Value(
+            kinds=self.kinds if kinds is None else kinds,
+            origin=self.origin,
+            trace=self.trace,
+            identity=self.identity,
+            owned=self.owned,
+            oid_valid=self.oid_valid,
+            regex_safe=self.regex_safe,
+            reads=self.reads,
+            fetched_by=self.fetched_by,
+            scoped=self.scoped,
+        )
+        return replace(base, **changes) if changes else base
+
+    def with_(self, **changes: Any) -> "Value":
+        return replace(self, **changes)
+
+    def step(self, site: Site, note: str) -> "Value":
+        """This value with one more provenance step (only client data carries a trace)."""
+        if not self.kinds or len(self.trace) >= MAX_TRACE:
+            return self
+        if self.trace and self.trace[-1].site.node is site.node:
+            return self
+        return replace(self, trace=self.trace + (Step(site, note),))
+
+
+CLEAN = Value()
+CONST = Value(const=True)
+
+
+def client(kinds: FrozenSet[Kind], origin: str, site: Optional[Site] = None) -> Value:
+    """A fresh source of client data."""
+    trace = (Step(site, origin),) if site is not None else ()
+    return Value(kinds=kinds, origin=origin, trace=trace)
+
+
+def item_kinds(kinds: FrozenSet[Kind]) -> FrozenSet[Kind]:
+    """Kinds of ``x[k]`` / ``x.get(k)`` for x of the given kinds.
+
+    An item of JSON is JSON (it may be a dict again). An item of a text mapping (``request.args``)
+    is text. An item of text is text; an item of an opaque (typed) value is opaque.
+    """
+    out = set()
+    if Kind.JSON in kinds:
+        out.add(Kind.JSON)
+    elif Kind.MAPPING in kinds or Kind.TEXT in kinds:
+        out.add(Kind.TEXT)
+    if Kind.OPAQUE in kinds:
+        out.add(Kind.OPAQUE)
+    if Kind.NUMBER in kinds and not out:
+        out.add(Kind.NUMBER)
+    return frozenset(out)
+
+
+def item_of(value: Value) -> Value:
+    """The value of one item of ``value``: the join of its structure and its taint."""
+    parts: List[Value] = []
+    if value.shape:
+        parts.extend(e.value for e in value.shape)
+    if value.elements:
+        parts.extend(e.value for e in value.elements)
+    if value.kinds or value.doc or value.reads or value.identity or value.owned or value.scoped:
+        parts.append(value.derived(kinds=item_kinds(value.kinds)))
+    return join_all(parts)
+
+
+def text_of(values: Iterable[Value]) -> Value:
+    """A string built from ``values`` (``+``, an f-string, ``%``, ``.format``)."""
+    vals = list(values)
+    tainted = [v for v in vals if v.kinds]
+    if not tainted:
+        const = bool(vals) and all(v.const for v in vals)
+        return Value(identity=any(v.identity for v in vals), const=const, reads=_union(v.reads for v in vals))
+    only_numbers = all(v.kinds <= NUMBER_KINDS for v in tainted)
+    first = tainted[0]
+    return Value(
+        kinds=NUMBER_KINDS if only_numbers else TEXT_KINDS,
+        origin=next((v.origin for v in tainted if v.origin), None),
+        trace=first.trace,
+        owned=all(v.owned for v in tainted),
+        regex_safe=all(v.regex_safe for v in tainted),  # "^" + re.escape(q) is still escaped
+        reads=_union(v.reads for v in vals),
+    )
+
+
+def _union(sets: Iterable[FrozenSet[Any]]) -> FrozenSet[Any]:
+    out: FrozenSet[Any] = EMPTY
+    for s in sets:
+        if s:
+            out = out | s
+    return out
+
+
+def join(a: Value, b: Value) -> Value:
+    """The value of a variable that is ``a`` on one path and ``b`` on another.
+
+    Clean + tainted gives the tainted one's taint; structure + taint keeps both (the entries of
+    ``{...}`` joined with ``request.args.to_dict()`` are still read, as ``maybe`` entries, and the
+    whole value may also be a client mapping).
+    """
+    if a is b:
+        return a
+    ta, tb = bool(a.kinds), bool(b.kinds)
+    tainted = [v for v, t in ((a, ta), (b, tb)) if t]
+    lead = a if ta or not tb else b
+    return Value(
+        kinds=a.kinds | b.kinds,
+        origin=lead.origin or a.origin or b.origin,
+        trace=lead.trace,
+        identity=a.identity and b.identity,
+        owned=bool(tainted) and all(v.owned for v in tainted),
+        oid_valid=bool(tainted) and all(v.oid_valid for v in tainted),
+        regex_safe=bool(tainted) and all(v.regex_safe for v in tainted),
+        eq_wrapped=a.eq_wrapped and b.eq_wrapped,
+        is_regex=a.is_regex or b.is_regex,
+        is_key=a.is_key or b.is_key,
+        prefixed=bool(tainted) and all(v.prefixed for v in tainted),
+        const=a.const and b.const,
+        literal=a.literal if a.literal == b.literal else None,
+        doc=a.doc or b.doc,
+        reads=a.reads | b.reads,
+        fetched_by=a.fetched_by | b.fetched_by,
+        scoped=a.scoped and b.scoped,
+        count=a.count or b.count,
+        encoded=a.encoded | b.encoded,
+        session_key=a.session_key if a.session_key == b.session_key else (a.session_key or b.session_key),
+        anonymous=a.anonymous and b.anonymous,
+        from_session=a.from_session or b.from_session,
+        validates=a.validates & b.validates,
+        shape=_join_shapes(a.shape, b.shape),
+        elements=_join_elements(a.elements, b.elements),
+        obj=_join_obj(a.obj, b.obj),
+    )
+
+
+def join_all(values: Iterable[Value]) -> Value:
+    out: Optional[Value] = None
+    for v in values:
+        out = v if out is None else join(out, v)
+    return out if out is not None else CLEAN
+
+
+def _join_obj(a: Optional[Obj], b: Optional[Obj]) -> Optional[Obj]:
+    if a == b:
+        return a
+    if a is None or b is None:
+        return a or b
+    if a.kind is b.kind and a.ref == b.ref:
+        return Obj(a.kind, a.ref, a.name if a.name == b.name else None)
+    return None
+
+
+def _maybe_entries(entries: Tuple[Entry, ...]) -> Tuple[Entry, ...]:
+    return tuple(e if e.maybe else replace(e, maybe=True) for e in entries)
+
+
+def _join_shapes(a: Optional[Tuple[Entry, ...]], b: Optional[Tuple[Entry, ...]]) -> Optional[Tuple[Entry, ...]]:
+    if a is None and b is None:
+        return None
+    if a is None or b is None:
+        return _maybe_entries(a if a is not None else b)  # type: ignore[arg-type]
+    if a == b:
+        return a
+    by_key_b: Dict[Any, Entry] = {(e.key if e.key is not None else id(e.site.node)): e for e in b}
+    out: List[Entry] = []
+    seen = set()
+    for e in a:
+        k = e.key if e.key is not None else id(e.site.node)
+        other = by_key_b.get(k)
+        if other is not None:
+            seen.add(k)
+            out.append(Entry(e.key, join(e.key_value, other.key_value), join(e.value, other.value), e.site,
+                             e.key_site, e.maybe or other.maybe))
+        else:
+            out.append(e if e.maybe else replace(e, maybe=True))
+    for e in b:
+        k = e.key if e.key is not None else id(e.site.node)
+        if k not in seen:
+            out.append(e if e.maybe else replace(e, maybe=True))
+    return tuple(out)
+
+
+def _join_elements(a: Optional[Tuple[Element, ...]], b: Optional[Tuple[Element, ...]]) -> Optional[Tuple[Element, ...]]:
+    if a is None and b is None:
+        return None
+    if a is None or b is None:
+        els = a if a is not None else b
+        return tuple(e if e.maybe else replace(e, maybe=True) for e in els)  # type: ignore[union-attr]
+    if a == b:
+        return a
+    if len(a) == len(b) and all(x.site.node is y.site.node for x, y in zip(a, b)):
+        return tuple(Element(join(x.value, y.value), x.site, x.maybe or y.maybe) for x, y in zip(a, b))
+    by_node = {id(e.site.node): e for e in b}
+    out: List[Element] = []
+    seen = set()
+    for e in a:
+        other = by_node.get(id(e.site.node))
+        if other is not None:
+            seen.add(id(e.site.node))
+            out.append(Element(join(e.value, other.value), e.site, e.maybe or other.maybe))
+        else:
+            out.append(e if e.maybe else replace(e, maybe=True))
+    for e in b:
+        if id(e.site.node) not in seen:
+            out.append(e if e.maybe else replace(e, maybe=True))
+    return tuple(out)
+
+
+def set_entry(shape: Tuple[Entry, ...], entry: Entry) -> Tuple[Entry, ...]:
+    """``shape`` with ``entry`` added, replacing an earlier entry of the same constant key."""
+    if entry.key is None:
+        for i, e in enumerate(shape):
+            if e.key is None and e.site.node is entry.site.node:
+                return shape[:i] + (entry,) + shape[i + 1:]
+        return _cap_entries(shape + (entry,))
+    for i, e in enumerate(shape):
+        if e.key == entry.key:
+            return shape[:i] + shape[i + 1:] + (entry,)
+    return _cap_entries(shape + (entry,))
+
+
+def add_element(elements: Tuple[Element, ...], element: Element) -> Tuple[Element, ...]:
+    """``elements`` with ``element`` appended; an element built by the same node joins the earlier
+    one instead (a loop appending ``UpdateOne(...)`` holds one representative element)."""
+    for i, e in enumerate(elements):
+        if e.site.node is element.site.node:
+            merged = Element(join(e.value, element.value), e.site, e.maybe and element.maybe)
+            return elements[:i] + (merged,) + elements[i + 1:]
+    if len(elements) >= MAX_ITEMS:
+        last = elements[-1]
+        return elements[:-1] + (Element(join(last.value, element.value), last.site, True),)
+    return elements + (element,)
+
+
+def _cap_entries(shape: Tuple[Entry, ...]) -> Tuple[Entry, ...]:
+    if len(shape) <= MAX_ITEMS:
+        return shape
+    last = shape[-1]
+    merged = join_all(e.value for e in shape[MAX_ITEMS - 1:])
+    return shape[:MAX_ITEMS - 1] + (replace(last, value=merged, maybe=True),)
+
+
+def widen(value: Value, depth: int = MAX_DEPTH) -> Value:
+    """``value`` with structure nested deeper than ``depth`` collapsed into its contents' join,
+    so a loop that wraps a value in itself (``x = {"a": x}``) reaches a fixpoint."""
+    if value.shape is None and value.elements is None:
+        return value
+    if depth <= 0:
+        inner = item_of(value.with_(shape=None, elements=None)) if value.kinds else CLEAN
+        contents = join_all([e.value for e in value.shape or ()] + [e.value for e in value.elements or ()])
+        flat = _flatten(contents)
+        return value.with_(shape=None, elements=None, kinds=value.kinds | flat.kinds,
+                           origin=value.origin or flat.origin or inner.origin, reads=value.reads | flat.reads)
+    shape = tuple(replace(e, value=widen(e.value, depth - 1)) for e in value.shape) if value.shape else value.shape
+    elements = tuple(replace(e, value=widen(e.value, depth - 1)) for e in value.elements) \
+        if value.elements else value.elements
+    return value.with_(shape=shape, elements=elements)
+
+
+def _flatten(value: Value) -> Value:
+    """Every piece of taint anywhere in ``value``, without structure (mapping-ness dropped: a dict
+    holding client values is not a client mapping)."""
+    parts = [value.with_(shape=None, elements=None, kinds=value.kinds)]
+    for e in value.shape or ():
+        parts.append(_flatten(e.value))
+    for e in value.elements or ():
+        parts.append(_flatten(e.value))
+    return join_all(parts)
+
+
+__all__ = [
+    "CLEAN", "CLIENT_MAPPINGS", "CONST", "EMPTY", "Element", "Entry", "JSON_MAPPING", "Kind", "NUMBER_KINDS",
+    "OPAQUE_KINDS", "Obj", "ObjKind", "Site", "Step", "TEXT_KINDS", "Value", "add_element", "client",
+    "item_kinds", "item_of", "join", "join_all", "set_entry", "text_of", "widen",
+]

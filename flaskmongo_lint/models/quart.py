@@ -1,0 +1,10 @@
+"""Quart reads like Flask, with ``await``; quart_auth supplies the identity."""
+from __future__ import annotations
+
+REQUEST = frozenset({"quart.request", "quart.globals.request"})
+G = frozenset({"quart.g", "quart.globals.g"})
+SESSION = frozenset({"quart.session", "quart.globals.session"})
+APP_CLASSES = frozenset({"quart.Quart", "quart.app.Quart"})
+BLUEPRINT_CLASSES = frozenset({"quart.Blueprint", "quart.blueprints.Blueprint"})
+LEAVING_CALLS = frozenset({"quart.abort"})
+IDENTITY_OBJECTS = frozenset({"quart_auth.current_user"})

@@ -1,0 +1,175 @@
+"""Files as modules of a project: their names, their imports (read cheaply), and which of them
+must be analysed together.
+
+A module's name comes from its path: the nearest folder above it without an ``__init__.py`` is a
+root, as mypy and pyright have it (``src/app/views.py`` with ``app/__init__.py`` is ``app.views``).
+Imports are read with a regular expression before anything is parsed, to group files that import
+each other into components: each component is one project analysis (and one unit of work for a
+worker process), and a component none of whose files can be Flask code is not parsed at all.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+# A file mentioning none of these cannot be a handler module (it may still be imported by one).
+FLASK_MARKERS: Tuple[bytes, ...] = (
+    b"flask", b"Flask", b"request", b"route", b"Resource", b"payload", b"quart", b"Quart", b"socketio",
+)
+
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(?P<module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^#\r\n]*)"
+    rb"|import[ \t]+(?P<plain>[^#\r\n]+))",
+    re.M,
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to lint, read, with its module name."""
+
+    path: str
+    name: str  # unique in the run: the import name, prefixed ("2~app.views") when two roots share it
+    is_package: bool
+    source: bytes
+    import_name: str = ""  # the name imports use
+
+    @property
+    def imported_as(self) -> str:
+        return self.import_name or self.name
+
+    @property
+    def might_be_flask(self) -> bool:
+        return any(marker in self.source for marker in FLASK_MARKERS)
+
+
+class Namer:
+    """Module names from paths, with the ``__init__.py`` look-ups cached per folder."""
+
+    def __init__(self) -> None:
+        self._package: Dict[str, bool] = {}
+
+    def _is_package(self, directory: str) -> bool:
+        found = self._package.get(directory)
+        if found is None:
+            found = os.path.isfile(os.path.join(directory, "__init__.py"))
+            self._package[directory] = found
+        return found
+
+    def name(self, path: str) -> Tuple[str, bool]:
+        """``(dotted name, is a package __init__)`` of the module at ``path``."""
+        name, is_package, _ = self.locate(path)
+        return name, is_package
+
+    def locate(self, path: str) -> Tuple[str, bool, str]:
+        """``(dotted name, is a package __init__, its root folder)``."""
+        absolute = os.path.abspath(path)
+        directory, filename = os.path.split(absolute)
+        stem = filename[:-3] if filename.endswith(".py") else filename
+        is_package = stem == "__init__"
+        parts: List[str] = [] if is_package else [stem]
+        d = directory
+        while self._is_package(d):
+            parts.insert(0, os.path.basename(d))
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+        return ".".join(parts) or stem, is_package, d
+
+
+def name_files(paths: Sequence[str], sources: Sequence[bytes], namer: Optional[Namer] = None) -> List[SourceFile]:
+    """Source files with unique module names. Two roots that provide the same top-level name
+    (``a/app.py`` and ``b/app.py``, each run as a script) are told apart: the first root in path
+    order keeps the plain names, the others get a ``N~`` prefix (only ever seen inside the tool)."""
+    namer = namer or Namer()
+    located = [namer.locate(p) for p in paths]
+    roots_by_unit: Dict[str, List[str]] = {}
+    for name, _, root in located:
+        roots_by_unit.setdefault(name.split(".")[0], [])
+        if root not in roots_by_unit[name.split(".")[0]]:
+            roots_by_unit[name.split(".")[0]].append(root)
+    out = []
+    for path, source, (name, is_package, root) in zip(paths, sources, located):
+        roots = sorted(roots_by_unit[name.split(".")[0]])
+        rank = roots.index(root)
+        key = name if rank == 0 else f"{rank + 1}~{name}"
+        out.append(SourceFile(path, key, is_package, source, name))
+    return out
+
+
+def imported_names(file: SourceFile) -> Iterable[str]:
+    """Absolute dotted names a module imports (each ``from a import b`` as ``a`` and ``a.b``)."""
+    name = file.imported_as
+    package = name if file.is_package else name.rpartition(".")[0]
+    for m in _IMPORT.finditer(file.source):
+        if m.group("plain") is not None:
+            for part in m.group("plain").decode("utf-8", "replace").split(","):
+                name = part.strip().split(" ")[0]
+                if name:
+                    yield name
+            continue
+        module = m.group("module").decode("utf-8", "replace")
+        level = len(module) - len(module.lstrip("."))
+        base = module[level:]
+        if level:
+            pieces = package.split(".") if package else []
+            if level > len(pieces):
+                continue
+            pieces = pieces[: len(pieces) - (level - 1)]
+            base = ".".join(pieces + ([base] if base else []))
+        if base:
+            yield base
+        names = m.group("names").decode("utf-8", "replace").strip("() \t\r\n")
+        for part in names.split(","):
+            name = part.strip().split(" ")[0]
+            if name and name != "*":
+                yield f"{base}.{name}" if base else name
+
+
+def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
+    """The files grouped by imports between them (either way), each group in path order,
+    groups in the order of their first path."""
+    by_name: Dict[str, List[int]] = {}
+    by_suffix: Dict[Tuple[str, ...], List[int]] = {}
+    for i, f in enumerate(files):
+        by_name.setdefault(f.imported_as, []).append(i)
+        parts = _path_parts(f.path)
+        for j in range(len(parts)):
+            by_suffix.setdefault(tuple(parts[j:]), []).append(i)
+    parent = list(range(len(files)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for i, f in enumerate(files):
+        for dotted in imported_names(f):
+            targets = by_name.get(dotted) or by_suffix.get(tuple(dotted.split(".")), [])
+            for t in targets[:4]:
+                union(i, t)
+    groups: Dict[int, List[SourceFile]] = {}
+    for i, f in enumerate(files):
+        groups.setdefault(find(i), []).append(f)
+    out = [sorted(g, key=lambda f: f.path) for g in groups.values()]
+    return sorted(out, key=lambda g: g[0].path)
+
+
+def _path_parts(path: str) -> List[str]:
+    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
+    parts[-1] = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return [p for p in parts if p]
+
+
+__all__ = ["FLASK_MARKERS", "Namer", "SourceFile", "components", "imported_names", "name_files"]
