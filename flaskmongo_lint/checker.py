@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import libcst as cst
 
@@ -33,9 +33,10 @@ class ProjectFindings:
     notes: List[str] = field(default_factory=list)
 
 
-def check_files(files: Sequence[SourceFile], settings: AnalysisSettings) -> ProjectFindings:
+def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **project: Any) -> ProjectFindings:
     """Parse and analyse ``files`` as one project. FM001 for a file that does not parse; an
-    internal error in one module is that module's FM000 (in ``errors``); others go on."""
+    internal error in one module is that module's FM000 (in ``errors``); others go on.
+    ``project`` is passed to :class:`Project` (the order-independence test shuffles its walk)."""
     out = ProjectFindings({f.path: [] for f in files})
     parsed: List[ParsedModule] = []
     sources: Dict[str, bytes] = {}
@@ -57,7 +58,7 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings) -> Proj
         if not parsed:
             return out
         try:
-            result = Project(parsed, settings).run()
+            result = Project(parsed, settings, **project).run()
         except Exception as exc:  # noqa: BLE001 - a failure of the project as a whole: every file's FM000
             error = internal_error(exc)
             for m in parsed:

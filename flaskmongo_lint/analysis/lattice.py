@@ -17,7 +17,7 @@ bounds nesting, so fixpoints over loops and recursion terminate.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import libcst as cst
@@ -75,6 +75,7 @@ class Step:
 
     site: Site
     note: str
+    call: bool = False  # passed into a function of the project
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,9 @@ class Element:
 class Value:
     kinds: FrozenSet[Kind] = EMPTY
     origin: Optional[str] = None  # where the client data came from, in words
-    trace: Tuple[Step, ...] = ()  # where it came from, step by step
+    # Where it came from, step by step (for code flows). Not part of the value's identity: two
+    # values that differ only by the path they took are the same to joins, fixpoints and memos.
+    trace: Tuple[Step, ...] = field(default=(), compare=False)
     identity: bool = False  # derived from the authenticated subject
     owned: bool = False  # client value proven to belong to the caller
     oid_valid: bool = False  # known to be a valid ObjectId string
@@ -198,6 +201,12 @@ class Value:
         if self.trace and self.trace[-1].site.node is site.node:
             return self
         return replace(self, trace=self.trace + (Step(site, note),))
+
+    def passed(self, site: Site, note: str) -> "Value":
+        """This value passed into a function of the project at ``site``."""
+        if not self.kinds or len(self.trace) >= MAX_TRACE:
+            return self
+        return replace(self, trace=self.trace + (Step(site, note, True),))
 
 
 CLEAN = Value()

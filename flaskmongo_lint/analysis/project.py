@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
 
 import libcst as cst
 
@@ -28,6 +28,9 @@ from flaskmongo_lint.analysis.views import filter_of
 from flaskmongo_lint.models import flask as flask_model
 from flaskmongo_lint.models.semantics import Semantics
 from flaskmongo_lint.settings import AnalysisSettings
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,17 @@ class ProjectResult:
     errors: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # module -> (error, traceback)
 
 
+def _as_is(items: List[T]) -> List[T]:
+    return items
+
+
 class Project:
-    def __init__(self, modules: Sequence[ParsedModule], settings: AnalysisSettings) -> None:
+    """``order`` rearranges the (sorted) modules, handlers and functions before they are walked:
+    the order-independence test passes a shuffle; the analysis must give the same answer."""
+
+    def __init__(self, modules: Sequence[ParsedModule], settings: AnalysisSettings,
+                 order: Callable[[List[T]], List[T]] = _as_is) -> None:
+        self.order = order
         self.settings = settings
         self.semantics = Semantics(settings)
         facts: List[ModuleFacts] = []
@@ -110,22 +122,22 @@ class Project:
         by_module: Dict[str, List[Handler]] = {}
         for h in self.index.handlers:
             by_module.setdefault(h.module, []).append(h)
-        for module in sorted(self.index.modules):
+        for module in self.order(sorted(self.index.modules)):
             self.engine.begin_file()
-            for handler in by_module.get(module, []):
+            for handler in self.order(by_module.get(module, [])):
                 self._guarded(module, roots, lambda: self.handler_root(handler))
-            for hook in sorted(k for k in hook_keys if k.split(":")[0] == module):
+            for hook in self.order(sorted(k for k in hook_keys if k.split(":")[0] == module)):
                 self._guarded(module, roots, lambda: self.hook_root(hook))
         handled = {r.module + ":" + r.qualname for r in roots}
-        for module in sorted(self.index.modules):
+        for module in self.order(sorted(self.index.modules)):
             self.engine.begin_file()
-            for fn in sorted(self.index.modules[module].functions.values(), key=lambda f: f.qualname):
+            for fn in self.order(sorted(self.index.modules[module].functions.values(), key=lambda f: f.qualname)):
                 key = f"{module}:{fn.qualname}"
                 if key in handled or key in self.engine.reached:
                     continue
                 ref = Ref(RefKind.FUNCTION, module, fn.qualname)
                 self._guarded(module, roots, lambda: self.standalone_root(ref))
-        roots = [r for r in roots if r.module not in self.errors]
+        roots = sorted((r for r in roots if r.module not in self.errors), key=lambda r: (r.module, r.qualname))
         return ProjectResult(roots, self.evidence(roots), self.index, list(self.engine.notes), dict(self.errors))
 
     def _guarded(self, module: str, roots: List[Root], make) -> None:  # type: ignore[no-untyped-def]

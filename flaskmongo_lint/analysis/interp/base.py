@@ -43,14 +43,22 @@ class Effects:
     exits: List[State]
     view_calls: List[ViewCall]
     g_writes: Dict[str, Value]
+    seen: Set[Tuple[int, FrozenSet[Caught], bool]]  # events already in ``events`` (each once)
 
     @classmethod
     def empty(cls) -> "Effects":
-        return cls([], [], set(), set(), set(), [], [], {})
+        return cls([], [], set(), set(), set(), [], [], {}, set())
 
     def snapshot(self) -> "Effects":
         return Effects(list(self.events), list(self.returns), set(self.returned_pending), set(self.returned_reads),
-                       set(self.checked), list(self.exits), list(self.view_calls), dict(self.g_writes))
+                       set(self.checked), list(self.exits), list(self.view_calls), dict(self.g_writes), set(self.seen))
+
+    def add(self, placed: Placed) -> None:
+        """An event, once: a helper called from several places contributes its events once per context."""
+        key = (id(placed.event), placed.caught, placed.privileged)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.events.append(placed)
 
 
 class WalkerBase:
@@ -81,7 +89,7 @@ class WalkerBase:
         return out
 
     def emit(self, event: Event, state: State) -> None:
-        self.found.events.append(Placed(event, self.caught, state.privileged))
+        self.found.add(Placed(event, self.caught, state.privileged))
 
     def leave(self, state: State) -> None:
         """The path ends here (return of a value, raise, abort): a leave while nobody is signed in
@@ -127,11 +135,4 @@ class WalkerBase:
 
 def assign_state(target: State, source: State) -> None:
     """Make ``target`` (a state a caller holds) equal to ``source``."""
-    if target is source:
-        return
-    target.env = source.env
-    target.alive = source.alive
-    target.privileged = source.privileged
-    target.authed = source.authed
-    target.anonymous = source.anonymous
-    target.pending = source.pending
+    target.assign(source)

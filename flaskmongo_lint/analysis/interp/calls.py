@@ -159,11 +159,11 @@ class Calls(WalkerBase):
             if index < len(pos):
                 key = self.path_key(pos[index].node)
                 if key is not None:
-                    state.env[key] = value
+                    state.put(key, value)
         if out.receiver is not None and receiver is not None:
             key = self.path_key(receiver)
             if key is not None:
-                state.env[key] = out.receiver
+                state.put(key, out.receiver)
         if out.pending:
             state.pending = state.pending | out.pending
         if out.identity_use:
@@ -189,7 +189,7 @@ class Calls(WalkerBase):
         priv = state.privileged
         caught = self.caught
         for placed in summary.events:
-            self.found.events.append(placed.under(caught, priv))
+            self.found.add(placed.under(caught, priv))
         if summary.returned_pending:
             state.pending = state.pending | summary.returned_pending
         self.found.checked |= summary.checked
@@ -231,7 +231,7 @@ class Calls(WalkerBase):
         for arg in cs.args:
             value = arg.value
             if value.kinds:
-                value = value.step(cs.site, f"passed to {fn.name}()")
+                value = value.passed(cs.site, f"passed to {fn.name}()")
             if arg.star == "*":
                 items = [e.value for e in value.elements or ()] or [item_of(value)]
                 for item in items:

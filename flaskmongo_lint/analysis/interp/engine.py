@@ -41,8 +41,10 @@ MAX_ROUNDS = 4  # rounds of a recursive cycle
 class _Frame:
     key: str
     index: int
-    head: bool = False
-    deps: Set[int] = field(default_factory=set)
+    head: bool = False  # a call below it came back to it
+    deps: Set[int] = field(default_factory=set)  # frames whose approximation the walk read
+    members: Set[str] = field(default_factory=set)  # inner heads of the cycle it heads
+    dirty: bool = False  # an inner head's approximation changed in this round
 
 
 def _freeze(values: Dict[str, Value]) -> Tuple[Tuple[str, Value], ...]:
@@ -62,7 +64,9 @@ class Engine:
         self.approx: Dict[str, Summary] = {}
         self.reached: Set[str] = set()
         self.notes: List[str] = []
-        self.steps_used = 0
+        self.steps_used = 0  # in the current file
+        self.total_steps = 0  # in the whole run
+        self.walks = 0
         self.file_budget = FILE_BUDGET
         self._bindings: Dict[str, Value] = {}
         self._class_attrs: Dict[str, Optional[Value]] = {}
@@ -105,46 +109,67 @@ class Engine:
         for frame in self.stack:
             if frame.key == ref.key:
                 frame.head = True  # recursion: read the approximation, walk again when it is done
-                if self.stack:
-                    self.stack[-1].deps.add(frame.index)
+                self.stack[-1].deps.add(frame.index)
                 return self.approx.get(ref.key, BOTTOM)
         if len(self.stack) >= MAX_STACK or self.exhausted:
             self.note(f"{ref.key}: not followed (budget)")
             return UNKNOWN
         frame = _Frame(ref.key, len(self.stack))
         self.stack.append(frame)
-        was_head = False
         try:
-            rounds = 0
-            while True:
-                summary = self.walk(ref, params, closure)
-                if not frame.head:
-                    break
-                was_head = True
-                previous = self.approx.get(ref.key)
-                if previous is not None and summary.same_result(previous):
-                    break
-                rounds += 1
-                if rounds >= MAX_ROUNDS:
-                    self.note(f"{ref.key}: recursion cut after {rounds} rounds")
-                    break
-                self.approx[ref.key] = summary if previous is None else previous.joined(summary)
-                frame.head = False
-                frame.deps.discard(frame.index)
-                self._purge(frame.index)
+            summary = self._fixpoint(ref, params, closure, frame)
         finally:
             self.stack.pop()
-        if was_head:
-            self.approx.pop(ref.key, None)
-        self._purge(frame.index)
         deps = frozenset(frame.deps - {frame.index})
+        if frame.head and not deps:
+            # The outermost head of its cycle is done: the cycle's approximations have served.
+            for member in frame.members | {ref.key}:
+                self.approx.pop(member, None)
+        if deps:
+            # Inside an outer cycle: what leaned on this frame now leans on the outer head, whose
+            # next round will walk it again; until then it serves this round.
+            self._rehome(frame.index, min(deps))
+        else:
+            self._purge(frame.index)
         if deps:
             self.local[key] = (summary, deps)
-            if self.stack:
-                self.stack[-1].deps |= deps
+            self.stack[-1].deps |= deps
         else:
             self.memo[key] = summary
         return summary
+
+    def _fixpoint(self, ref: Ref, params: Dict[str, Value], closure: Dict[str, Value], frame: _Frame) -> Summary:
+        """Walk a function; when it is the outermost head of a cycle, walk again until the
+        approximations of the cycle are stable. A head inside an outer cycle walks once per
+        round of the outer one and only records its approximation."""
+        rounds = 0
+        while True:
+            frame.dirty = False
+            summary = self.walk(ref, params, closure)
+            if not frame.head:
+                return summary
+            previous = self.approx.get(ref.key)
+            changed = previous is None or not summary.same_result(previous)
+            self.approx[ref.key] = summary if previous is None else previous.joined(summary)
+            outer = [i for i in frame.deps if i < frame.index]
+            if outer:
+                head = self.stack[min(outer)]
+                head.members.add(ref.key)
+                head.dirty = head.dirty or changed
+                return summary
+            if not changed and not frame.dirty:
+                return summary
+            rounds += 1
+            if rounds >= MAX_ROUNDS:
+                self.note(f"{ref.key}: recursion cut after {rounds} rounds")
+                return summary
+            frame.deps.discard(frame.index)
+            self._purge(frame.index)
+
+    def _rehome(self, index: int, outer: int) -> None:
+        for k, (summary, deps) in list(self.local.items()):
+            if index in deps:
+                self.local[k] = (summary, (deps - {index}) | {outer})
 
     def _purge(self, index: int) -> None:
         stale = [k for k, (_, deps) in self.local.items() if index in deps]
@@ -162,6 +187,8 @@ class Engine:
         walker = Walker(self, ref.module, ref, fn, node.top, params, closure, budget)
         summary = walker.run(suite(node.node.body))
         self.steps_used += walker.steps
+        self.total_steps += walker.steps
+        self.walks += 1
         if walker.truncated and walker.steps >= budget:
             self.note(f"{ref.key}: budget of {budget} steps spent")
         return summary

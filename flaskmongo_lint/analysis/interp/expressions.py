@@ -80,7 +80,7 @@ class Expressions(WalkerBase):
         return CLEAN
 
     def e_subscript(self, node: cst.Subscript, state: State) -> Value:
-        if any("[" in k for k in state.env):
+        if state.has_items:
             key = code_of(node)
             if key in state.env:
                 return state.env[key]

@@ -72,7 +72,7 @@ class Guards(WalkerBase):
             for key in value.validates:  # `errors = schema.validate(body)`: no errors, body is valid
                 current = f.env.get(key)
                 if current is not None:
-                    f.env[key] = self.validated(current)
+                    f.put(key, self.validated(current))
 
     # ------------------------------------------------------------------ comparisons
     def refine_comparison(self, test: cst.Comparison, state: State) -> Tuple[State, State, Value]:
@@ -98,7 +98,7 @@ class Guards(WalkerBase):
             # Compared with constants: from here on it is one of them, not free client text.
             key = self.path_key(left)
             if key is not None:
-                yes.env[key] = Value(origin=lv.origin, const=True, literal=rv.literal)
+                yes.put(key, Value(origin=lv.origin, const=True, literal=rv.literal))
             return t, f, CONST
         if is_none(right) or is_none(left):
             subject = lv if is_none(right) else rv
@@ -155,7 +155,7 @@ class Guards(WalkerBase):
                 if index < len(args):
                     key = self.path_key(args[index].node)
                     if key is not None:
-                        branch.env[key] = value
+                        branch.put(key, value)
         if found.owns_args:
             for a in args:
                 self.mark_owned(a.node, t)
@@ -182,7 +182,7 @@ class Guards(WalkerBase):
         if base is not None:
             value = state.env.get(base)
             if value is not None and (value.doc or (value.reads and not value.kinds)):
-                state.env[base] = value.with_(owned=True, scoped=True)
+                state.put(base, value.with_(owned=True, scoped=True))
                 self.found.checked |= value.reads
                 state.pending = state.pending - value.reads
                 self.own_fetched_by(value, state)
@@ -191,19 +191,19 @@ class Guards(WalkerBase):
         if key is None:
             return
         value = self.eval(subject, state)
-        state.env[key] = value.with_(owned=True)
+        state.put(key, value.with_(owned=True))
 
     def own_fetched_by(self, doc: Value, state: State) -> None:
         for name in doc.fetched_by:
             value = state.env.get(name)
             if value is not None and value.kinds:
-                state.env[name] = value.with_(owned=True)
+                state.put(name, value.with_(owned=True))
 
     def mark_validated(self, expr: cst.BaseExpression, state: State) -> None:
         key = self.path_key(expr)
         if key is None:
             return
-        state.env[key] = self.validated(self.eval(expr, state))
+        state.put(key, self.validated(self.eval(expr, state)))
 
     def validated(self, value: Value) -> Value:
         return self.engine.validated(value)

@@ -70,10 +70,10 @@ class Statements(WalkerBase):
             return self.s_match(node, state)
         if isinstance(node, cst.FunctionDef):
             ref = self.engine.nested(self.module, self.fn.qualname if self.fn else None, node.name.value)
-            state.env[node.name.value] = Value(obj=Obj(ObjKind.FUNCTION, ref.key)) if ref is not None else CLEAN
+            state.put(node.name.value, Value(obj=Obj(ObjKind.FUNCTION, ref.key)) if ref is not None else CLEAN)
             return state
         if isinstance(node, cst.ClassDef):
-            state.env[node.name.value] = CLEAN
+            state.put(node.name.value, CLEAN)
         return state
 
     def small(self, node: cst.BaseSmallStatement, state: State) -> State:
@@ -302,20 +302,16 @@ class Statements(WalkerBase):
             # A client-chosen key makes the whole dict a client mapping (a copy loop).
             kinds = kinds | {Kind.MAPPING} | (value.kinds & {Kind.JSON})
             shape = None
-        state.env[base_key] = current.with_(shape=shape, kinds=kinds, origin=current.origin or key_value.origin or value.origin,
-                                            trace=current.trace or key_value.trace or value.trace,
-                                            reads=current.reads | value.reads)
-        self.drop_paths(base_key + "[", state)
+        state.put(base_key, current.with_(shape=shape, kinds=kinds,
+                                          origin=current.origin or key_value.origin or value.origin,
+                                          trace=current.trace or key_value.trace or value.trace,
+                                          reads=current.reads | value.reads))
+        state.drop_paths(base_key + "[")
 
     def set_path(self, key: str, value: Value, state: State) -> None:
-        state.env[key] = value
-        self.drop_paths(key + ".", state)
-        self.drop_paths(key + "[", state)
-
-    def drop_paths(self, prefix: str, state: State) -> None:
-        stale = [k for k in state.env if k.startswith(prefix)]
-        for k in stale:
-            del state.env[k]
+        state.put(key, value)
+        state.drop_paths(key + ".")
+        state.drop_paths(key + "[")
 
     def path_key(self, expr: cst.BaseExpression) -> Optional[str]:
         """The env key for a name or an access path (``body["id"]``, ``self.x``)."""
@@ -343,5 +339,5 @@ def augmented(current: Value, value: Value) -> Value:
 
 def _widened(state: State) -> State:
     out = state.copy()
-    out.env = {k: widen(v) for k, v in state.env.items()}
+    out.replace_env({k: widen(v) for k, v in state.env.items()})
     return out
