@@ -168,6 +168,7 @@ class _Collector:
         for stmt in suite(node.body):
             if isinstance(stmt, cst.FunctionDef):
                 methods.append(stmt.name.value)
+                attributes.extend(_self_attributes(suite(stmt.body)))
             elif isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
@@ -276,6 +277,19 @@ class _Collector:
                                                      in_function=func, decorated=True))
 
     def call_registration(self, node: cst.Call, func: Optional[str]) -> None:
+        inner = node.func
+        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and \
+                inner.func.attr.value in flask.ROUTE_METHODS and node.args:
+            # ``bp.route("/x", methods=[...])(view)``: a route registered by calling the decorator.
+            receiver = dotted(inner.func.value)
+            facts = call_facts(inner)
+            rule = facts.kwarg("rule") if facts.kwarg("rule") is not None else facts.arg(0)
+            methods = facts.kwarg("methods")
+            if receiver is not None and isinstance(rule, str) and rule.startswith("/"):
+                self.facts.registrations.append(Registration(
+                    RegistrationKind.URL_RULE, receiver, inner.func.attr.value, view_name(node.args[0].value),
+                    rules=(rule,), methods=tuple(methods) if isinstance(methods, tuple) else (), in_function=func))
+            return
         if not isinstance(node.func, cst.Attribute):
             return
         method = node.func.attr.value
@@ -303,6 +317,20 @@ class _Collector:
         else:  # hooks, blueprints, namespaces: the registered thing is the first argument
             reg = Registration(kind, receiver, method, facts.name(0), in_function=func)
         self.facts.registrations.append(reg)
+
+
+def _self_attributes(body: Sequence[cst.CSTNode]) -> List[str]:
+    """Names a method binds on ``self``."""
+    out = []
+    for stmt in _statements(body):
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    for t in targets:
+                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
+                            out.append(t.attr.value)
+    return out
 
 
 def _exception_names(expr: cst.BaseExpression) -> Tuple[str, ...]:

@@ -159,6 +159,8 @@ class ProjectIndex:
                 found = self.resolve_name(target, name, depth + 1)
                 if found is not None:
                     return found
+            elif target is None and self.semantics.knows(f"{star}.{name}"):
+                return Ref(RefKind.EXTERNAL, "", f"{star}.{name}")  # from flask import *
         return None
 
     def resolve_qualname(self, qualname: str, importer: Optional[str] = None, depth: int = 0,

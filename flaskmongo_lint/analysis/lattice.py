@@ -140,6 +140,9 @@ class Value:
     anonymous: bool = False  # an identity test that is true when nobody is signed in
     from_session: bool = False  # read from the server session (or fetched by such a value)
     validates: FrozenSet[str] = EMPTY  # the result of validating these access paths
+    # A document selected by client values with no owner scope: what the client chose. Its
+    # ``_id`` (or the document itself, used as a filter) selects exactly that choice again.
+    chosen: Optional["Value"] = None
     shape: Optional[Tuple[Entry, ...]] = None  # dict structure
     elements: Optional[Tuple[Element, ...]] = None  # list/tuple structure
     obj: Optional[Obj] = None
@@ -165,6 +168,12 @@ class Value:
         """A server-side value that is neither client data nor a literal (an unresolved import)."""
         return not self.kinds and not self.const and self.shape is None and self.elements is None and \
             (self.obj is None or self.obj.kind is ObjKind.FOREIGN)
+
+    def chosen_id(self) -> Optional["Value"]:
+        """``doc["_id"]`` of a document the client chose: that choice (owned once the document is)."""
+        if self.chosen is None:
+            return None
+        return self.chosen.with_(owned=True) if self.owned else self.chosen
 
     @property
     def client_key(self) -> bool:
@@ -287,13 +296,14 @@ def join(a: Value, b: Value) -> Value:
         return a
     ta, tb = bool(a.kinds), bool(b.kinds)
     tainted = [v for v, t in ((a, ta), (b, tb)) if t]
+    subjects = [v for v in (a, b) if v.kinds or v.doc]  # what ownership is proven of
     lead = a if ta or not tb else b
     return Value(
         kinds=a.kinds | b.kinds,
         origin=lead.origin or a.origin or b.origin,
         trace=lead.trace,
         identity=a.identity and b.identity,
-        owned=bool(tainted) and all(v.owned for v in tainted),
+        owned=bool(subjects) and all(v.owned for v in subjects),
         oid_valid=bool(tainted) and all(v.oid_valid for v in tainted),
         regex_safe=bool(tainted) and all(v.regex_safe for v in tainted),
         eq_wrapped=a.eq_wrapped and b.eq_wrapped,
@@ -312,6 +322,8 @@ def join(a: Value, b: Value) -> Value:
         anonymous=a.anonymous and b.anonymous,
         from_session=a.from_session or b.from_session,
         validates=a.validates & b.validates,
+        chosen=(join(a.chosen, b.chosen) if a.chosen is not None and b.chosen is not None
+                else a.chosen or b.chosen),
         shape=_join_shapes(a.shape, b.shape),
         elements=_join_elements(a.elements, b.elements),
         obj=_join_obj(a.obj, b.obj),

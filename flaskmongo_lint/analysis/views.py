@@ -115,7 +115,10 @@ def read_filter(arg: Arg, id_shorthand: bool) -> FilterView:
     """Abstract a filter argument."""
     root = FilterNode()
     value = arg.value
-    if value.shape is not None:
+    if value.chosen is not None and value.shape is None:
+        # A document the client chose, used as the filter: {"_id": <that choice>}.
+        root.terms.append(Term("_id", "_id", value.chosen_id(), arg.site))  # type: ignore[arg-type]
+    elif value.shape is not None:
         _read_shape(value, "", root, None, False)
     elif id_shorthand and (value.kinds or value.identity or value.owned) and not value.is_client_mapping:
         root.terms.append(Term("_id", "_id", value, arg.site))

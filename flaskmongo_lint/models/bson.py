@@ -5,7 +5,8 @@ from typing import Dict, FrozenSet
 
 from flaskmongo_lint.analysis.events import Caught
 
-OBJECTID = frozenset({"bson.ObjectId", "bson.objectid.ObjectId"})
+# Flask-PyMongo re-exports bson's class.
+OBJECTID = frozenset({"bson.ObjectId", "bson.objectid.ObjectId", "flask_pymongo.ObjectId"})
 IS_VALID = "is_valid"
 JSON_LOADS = frozenset({"bson.json_util.loads"})
 JSON_DUMPS = frozenset({"bson.json_util.dumps"})

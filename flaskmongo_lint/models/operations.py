@@ -8,7 +8,7 @@ import libcst as cst
 
 from flaskmongo_lint.analysis.cstutil import base_name, dotted, simple_name
 from flaskmongo_lint.analysis.events import Arg, Event, JavaScriptCall, Operation, OpKind
-from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Obj, ObjKind, Site, Value
+from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Obj, ObjKind, Site, Value, join_all
 from flaskmongo_lint.analysis.transfer import CallSite, Outcome
 from flaskmongo_lint.analysis.views import filter_of
 from flaskmongo_lint.models import pymongo as pm
@@ -143,8 +143,9 @@ def read_result(op: Operation, method: str, settings: AnalysisSettings) -> Tuple
     # Fetched by what the server session holds: presence of it tells whether a session is signed in.
     from_session = view is not None and not client_terms and \
         any(t.value.from_session or t.value.session_key is not None for t in view.terms())
+    chosen = join_all(t.value for t in client_terms) if client_terms and not scoped and not identity else None
     result = Value(doc=True, reads=frozenset({op.site}), fetched_by=fetched_by, scoped=scoped, identity=identity,
-                   from_session=from_session)
+                   from_session=from_session, chosen=chosen)
     if method in pm.CURSOR_RESULTS:
         return result.with_(obj=Obj(ObjKind.MODEL, Tag.CURSOR, op.collection)), pending
     if method in pm.COUNT_RESULTS:

@@ -98,6 +98,8 @@ WRAPPER_DATABASE = frozenset({"db"})
 WRAPPER_CLIENT = frozenset({"cx"})
 DATABASE_METHODS = frozenset({"get_database", "get_default_database"})
 COLLECTION_METHODS = frozenset({"get_collection"})
+# Methods of other libraries that hand out a PyMongo collection (MongoEngine's Document).
+COLLECTION_FACTORIES = frozenset({"_get_collection"})
 DATABASE_FACTORY_NAMES = frozenset({"get_db", "get_database", "get_default_database", "get_mongo_db"})
 
 # Database attributes that are not collections.

@@ -42,6 +42,7 @@ SANITIZERS = frozenset({"mongosanitizer.sanitizer.sanitize", "mongosanitizer.san
 # A site for the synthetic elements iteration yields (the tuples of enumerate/zip/items): never reported.
 _NO_SITE = Site("", cst.Name("_"), None)
 
+ID_FIELD = "_id"
 ITEM_METHODS = frozenset({"get", "pop", "setdefault", "get_all"})
 LIST_ITEM_METHODS = frozenset({"getlist"})
 COPY_METHODS = frozenset({"to_dict", "copy", "dict", "deepcopy"})
@@ -224,6 +225,8 @@ def value_method(base: Value, name: str, call: CallSite) -> Optional[Outcome]:
     args = call.positional
     first = args[0].value if args else None
     if name in ITEM_METHODS or name in LIST_ITEM_METHODS:
+        if base.chosen is not None and first is not None and first.literal == ID_FIELD:
+            return Outcome(base.chosen_id())  # type: ignore[arg-type]
         if base.shape is not None and first is not None and first.literal is not None:
             for entry in reversed(base.shape):
                 if entry.key == first.literal:

@@ -37,6 +37,10 @@ OBJECT_CLASSES = {
 }
 
 
+KNOWN = (REQUEST | G | SESSION | IDENTITY_OBJECTS | LEAVING | JSON_LOADS | JSON_DUMPS | bson.OBJECTID | bson.REGEX |
+         bson.CODE | auth.IDENTITY_CALLS | auth.ENFORCING_CALLS | frozenset(OBJECT_CLASSES))
+
+
 class World(Protocol):
     """What the models may ask the project analysis."""
 
@@ -49,6 +53,8 @@ def _model(tag: Tag, name: Optional[str] = None) -> Value:
 
 
 class Semantics:
+    ID_FIELD = python.ID_FIELD  # the field a document is selected by
+
     def __init__(self, settings: AnalysisSettings) -> None:
         self.settings = settings
 
@@ -64,6 +70,10 @@ class Semantics:
         if qualname in IDENTITY_OBJECTS:
             return Value(identity=True, origin=qualname.rsplit(".", 1)[-1])
         return None
+
+    def knows(self, qualname: str) -> bool:
+        """Whether a library name means something to the models (for ``from flask import *``)."""
+        return qualname in KNOWN or self.object_class(qualname) is not None
 
     def unbound(self, name: str) -> Optional[Value]:
         """A name nothing binds (an unresolved import, a global) that reads as MongoDB."""
@@ -264,6 +274,8 @@ class Semantics:
         found = python.value_method(base, name, call)
         if found is not None:
             return found
+        if name in pm.COLLECTION_FACTORIES:
+            return Outcome(operations.collection(operations.receiver_name(call)))
         plainly_else = bool(base.kinds) or base.identity or base.const or base.shape is not None or \
             base.elements is not None or base.doc or (base.obj is not None and base.obj.kind is not ObjKind.FOREIGN)
         if not plainly_else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, List, Optional
 
-from flaskmongo_lint.analysis.events import Arg, Operation
+from flaskmongo_lint.analysis.events import Arg, Operation, OpKind
 from flaskmongo_lint.analysis.views import Term
 from flaskmongo_lint.models import operators as ops
 from flaskmongo_lint.rules.base import Occurrence, Report, Rule, RuleContext
@@ -69,6 +69,8 @@ def unscoped_write(occ: Occurrence, ctx: RuleContext) -> List[Term]:
     op = occ.event
     if not isinstance(op, Operation) or not op.is_write or is_interaction(op.update):
         return []
+    if (op.op is OpKind.UPDATE and op.update is None) or (op.op is OpKind.REPLACE and op.replacement is None):
+        return []  # no update document: the call raises and writes nothing
     return unscoped_selectors(occ, ctx, ids_only=False)
 
 

@@ -23,7 +23,7 @@ from flaskmongo_lint.analysis.lattice import (
 )
 from flaskmongo_lint.analysis.transfer import ArgVal, CallSite, Outcome
 
-SELF_NAMES = ("self", "cls")
+STATIC, CLASS_METHOD = "staticmethod", "classmethod"  # Python's own decorators
 
 
 @dataclass(frozen=True)
@@ -221,9 +221,16 @@ class Calls(WalkerBase):
         out: Dict[str, Value] = {}
         given: Dict[str, ArgVal] = {}
         names = [p.name for p in positional]
-        if fn.cls is not None and names and names[0] in SELF_NAMES and self_value is not None:
-            out[names[0]] = self_value
-            names = names[1:]
+        if fn.cls is not None and names:
+            kinds = {d.call.target for d in fn.decorators if not d.called}
+            if STATIC in kinds:
+                pass
+            elif CLASS_METHOD in kinds:
+                out[names[0]] = Value(obj=Obj(ObjKind.CLASS, f"{ref.module}:{fn.cls}"))
+                names = names[1:]
+            elif self_value is not None:
+                out[names[0]] = self_value
+                names = names[1:]
         index = 0
         extra_pos: List[Value] = []
         extra_kw: List[Tuple[str, ArgVal]] = []

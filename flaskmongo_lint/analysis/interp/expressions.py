@@ -96,6 +96,8 @@ class Expressions(WalkerBase):
 
     def item(self, base: Value, key: Value) -> Value:
         """``base[key]``."""
+        if base.chosen is not None and key.literal == self.engine.semantics.ID_FIELD:
+            return base.chosen_id()  # type: ignore[return-value]
         if base.shape is not None:
             if key.literal is not None:
                 for entry in reversed(base.shape):
@@ -268,7 +270,8 @@ class Expressions(WalkerBase):
         """The value of one element when iterating ``iterable``."""
         obj = iterable.obj
         if obj is not None and obj.kind is ObjKind.MODEL and iterable.doc:
-            return Value(doc=True, reads=iterable.reads, scoped=iterable.scoped, identity=iterable.identity)
+            return Value(doc=True, reads=iterable.reads, scoped=iterable.scoped, identity=iterable.identity,
+                         chosen=iterable.chosen)
         if iterable.elements is not None:
             items = join_all(e.value for e in iterable.elements)
             if iterable.kinds and not iterable.elements:

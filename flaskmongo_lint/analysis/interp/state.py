@@ -136,7 +136,7 @@ def join_states(states: Sequence[State]) -> State:
             if v is not None:
                 vals.append(v)
         value = vals[0] if all(v is vals[0] for v in vals) else join_all(vals)
-        if len(vals) < len(envs) and value.kinds and (value.owned or value.oid_valid):
+        if len(vals) < len(envs) and (value.kinds or value.doc) and (value.owned or value.oid_valid):
             value = value.with_(owned=False, oid_valid=False)  # bound on some paths only
         env[k] = value
     out.replace_env(env)
@@ -145,5 +145,5 @@ def join_states(states: Sequence[State]) -> State:
 
 def _trust_all(state: State) -> State:
     out = state.copy()
-    out.replace_env({k: (v.with_(owned=True) if v.kinds else v) for k, v in state.env.items()})
+    out.replace_env({k: (v.with_(owned=True) if v.kinds or v.doc else v) for k, v in state.env.items()})
     return out
