@@ -28,14 +28,17 @@ class Summary:
     returned_reads: FrozenSet[Site] = EMPTY  # reads whose documents reach a return
     g_writes: Tuple[Tuple[str, Value], ...] = ()  # values it stores in the request globals
     view_calls: Tuple[ViewCall, ...] = ()  # calls of the wrapped view (decorator wrappers)
-    owns_params: FrozenSet[str] = EMPTY  # parameters proven to be the caller's own at every return
+    # What every normal exit proves of a parameter (it is the caller's own, a valid id, a string ...),
+    # and what the exits that return a true value prove (``if not looks_like_email(x): abort()``).
+    proven: Tuple[Tuple[str, Value], ...] = ()
+    proven_if_true: Tuple[Tuple[str, Value], ...] = ()
     truncated: bool = False  # a budget ran out somewhere in it
     steps: int = 0
 
     def same_result(self, other: "Summary") -> bool:
         """Whether a recursion approximation is stable (what callers read of it)."""
         return self.returns == other.returns and self.always_leaves == other.always_leaves and \
-            self.owns_params == other.owns_params
+            self.proven == other.proven and self.proven_if_true == other.proven_if_true
 
     def joined(self, other: "Summary") -> "Summary":
         """The approximation of a recursive function after one more round: everything either round found."""
@@ -50,7 +53,8 @@ class Summary:
             returned_reads=self.returned_reads | other.returned_reads,
             g_writes=other.g_writes,
             view_calls=other.view_calls,
-            owns_params=self.owns_params & other.owns_params,
+            proven=tuple(p for p in self.proven if p in other.proven),
+            proven_if_true=tuple(p for p in self.proven_if_true if p in other.proven_if_true),
             truncated=self.truncated or other.truncated,
             steps=other.steps,
         )

@@ -40,7 +40,7 @@ class Effects:
     returned_pending: Set[Site]
     returned_reads: Set[Site]
     checked: Set[Site]
-    exits: List[State]
+    exits: List[Tuple[State, Optional[bool]]]  # each normal exit, and whether it returns a true value
     view_calls: List[ViewCall]
     g_writes: Dict[str, Value]
     seen: Set[Tuple[int, FrozenSet[Caught], bool]]  # events already in ``events`` (each once)
@@ -74,6 +74,7 @@ class WalkerBase:
     caught_stack: List[FrozenSet[Caught]]
     uses_identity: bool
     enforces_auth: bool
+    returning: bool = False  # refining a returned expression (not a test the code branches on)
     steps: int
     budget: int
     truncated: bool

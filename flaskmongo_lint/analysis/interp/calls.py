@@ -36,6 +36,8 @@ class CallInfo:
     name: Optional[str] = None  # the callee's simple name
     base: Optional[Value] = None  # the receiver of a method call
     project: Optional[Ref] = None  # the project function called
+    summary: Optional[object] = None  # its summary
+    given: Optional[Dict[str, ArgVal]] = None  # the argument each of its parameters came from
 
 
 class Calls(WalkerBase):
@@ -201,15 +203,28 @@ class Calls(WalkerBase):
         for attr, value in summary.g_writes:
             old = self.found.g_writes.get(attr)
             self.found.g_writes[attr] = value if old is None else join(old, value)
-        for pname in summary.owns_params:
-            arg = given.get(pname)
-            if arg is not None:
-                self.mark_owned(arg.node, state)
+        self.prove(summary.proven, given, state)
         if summary.truncated:
             self.truncated = True
         if summary.always_leaves:
             self.leave(state)
-        return CallInfo(summary.returns, cs, None, fn.name, self_value, ref)
+        return CallInfo(summary.returns, cs, None, fn.name, self_value, ref, summary, given)
+
+    def prove(self, proven, given: Dict[str, ArgVal], state: State) -> None:  # type: ignore[no-untyped-def]
+        """Past a call (or on the true branch of ``if f(x):``), what the callee proved of its
+        parameters holds of the arguments they came from."""
+        for pname, value in proven:
+            arg = given.get(pname)
+            if arg is None:
+                continue
+            if value.owned and not arg.value.owned:
+                self.mark_owned(arg.node, state)
+            key = self.path_key(arg.node)
+            current = state.env.get(key) if key is not None else None
+            if key is not None and current is not None and current.kinds:
+                state.put(key, current.with_(kinds=value.kinds, owned=current.owned or value.owned,
+                                             oid_valid=current.oid_valid or value.oid_valid,
+                                             regex_safe=current.regex_safe or value.regex_safe))
 
     def bind_params(self, ref: Ref, fn: FunctionFacts, cs: CallSite,
                     self_value: Optional[Value]) -> Tuple[Dict[str, Value], Dict[str, ArgVal]]:

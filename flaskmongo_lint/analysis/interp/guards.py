@@ -61,7 +61,7 @@ class Guards(WalkerBase):
         """``if x:`` with x of this value."""
         if (value.doc or value.count) and value.scoped:
             self.own_fetched_by(value, t)  # found by an owner-scoped lookup
-        if value.identity or value.from_session:
+        if (value.identity or value.from_session) and not self.returning:
             self.uses_identity = self.uses_identity or value.identity
             present, absent = (f, t) if value.anonymous else (t, f)
             present.authed = True
@@ -81,7 +81,7 @@ class Guards(WalkerBase):
         left, right = test.left, comp.comparator
         lv, rv = self.eval(left, state), self.eval(right, state)
         t, f = state.copy(), state.copy()
-        if lv.identity or rv.identity:
+        if (lv.identity or rv.identity) and not self.returning:
             self.uses_identity = True
         positive = isinstance(op, _POSITIVE)
         if not (positive or isinstance(op, _NEGATIVE)):
@@ -140,13 +140,15 @@ class Guards(WalkerBase):
     def refine_call(self, call: cst.Call, state: State) -> Tuple[State, State, Value]:
         info = self.evaluate_call(call, state)  # type: ignore[attr-defined]
         t, f = state.copy(), state.copy()
-        if any(a.value.identity for a in info.callsite.args):
+        if any(a.value.identity for a in info.callsite.args) and not self.returning:
             self.uses_identity = True
         found = self.engine.semantics.test(info.qualname, info.name, info.base, info.callsite)
         if found is not None:
             self.apply_test(found, info.callsite.positional, t, f)
         else:
             self.truthiness(call, info.value, t, f)
+        if info.summary is not None and info.given is not None:
+            self.prove(info.summary.proven_if_true, info.given, t)  # type: ignore[attr-defined]
         return t, f, info.value
 
     def apply_test(self, found: TestOutcome, args, t: State, f: State) -> None:  # type: ignore[no-untyped-def]

@@ -94,6 +94,17 @@ class Statements(WalkerBase):
             self.bind(node.target, augmented(current, value), state)
             return state
         if isinstance(node, cst.Return):
+            if node.value is not None and isinstance(node.value, _TESTS):
+                # `return re.fullmatch(P, x)`: a caller's `if helper(x):` proves what the test does.
+                self.returning = True  # a returned value is no use of the identity in a test
+                try:
+                    t, f, value = self.refine(node.value, state)
+                finally:
+                    self.returning = False
+                self.found.exits.append((t.copy(), True))
+                self.found.exits.append((f.copy(), False))
+                self.returned(value, state, node.value, record=False)
+                return state
             value = self.eval(node.value, state) if node.value is not None else CLEAN
             self.returned(value, state, node.value)
             return state
@@ -119,13 +130,14 @@ class Statements(WalkerBase):
             return state  # a denylist: deleting a key does not make a mapping the server's
         return state
 
-    def returned(self, value: Value, state: State, node: Optional[cst.BaseExpression]) -> None:
+    def returned(self, value: Value, state: State, node: Optional[cst.BaseExpression], record: bool = True) -> None:
         self.found.returns.append(value)
         self.found.returned_reads |= value.reads
         leaked = value.reads & state.pending
         if leaked:
             self.found.returned_pending |= leaked
-        self.found.exits.append(state.copy())
+        if record:
+            self.found.exits.append((state.copy(), _truth(node)))
         if node is not None and not (isinstance(node, cst.Name) and node.value == "None"):
             self.leave(state)  # returning a response ends the request (a hook's return None does not)
         else:
@@ -322,6 +334,22 @@ class Statements(WalkerBase):
         if isinstance(expr, (cst.Subscript, cst.Call)):
             return code_of(expr)
         return None
+
+
+_TESTS = (cst.Comparison, cst.Call, cst.UnaryOperation, cst.BooleanOperation)
+
+
+def _truth(node: Optional[cst.BaseExpression]) -> Optional[bool]:
+    """Whether a returned expression is a true value: known for constants, else None."""
+    if node is None:
+        return False
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return node.value == "True"
+    if isinstance(node, cst.Integer):
+        return node.value not in ("0",)
+    if isinstance(node, (cst.SimpleString, cst.Dict, cst.List, cst.Tuple)):
+        return None
+    return None
 
 
 def augmented(current: Value, value: Value) -> Value:

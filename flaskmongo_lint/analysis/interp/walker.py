@@ -1,7 +1,7 @@
 """The walker: one walk of one function body (or of module-level code), in one context."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -13,7 +13,7 @@ from flaskmongo_lint.analysis.interp.expressions import Expressions
 from flaskmongo_lint.analysis.interp.guards import Guards
 from flaskmongo_lint.analysis.interp.state import State
 from flaskmongo_lint.analysis.interp.statements import Statements
-from flaskmongo_lint.analysis.lattice import CLEAN, Value, join_all
+from flaskmongo_lint.analysis.lattice import CLEAN, NUMBER_KINDS, OPAQUE_KINDS, TEXT_KINDS, Kind, Value, join_all
 from flaskmongo_lint.analysis.summaries import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +45,7 @@ class Walker(Statements, Guards, Calls, Expressions):
         end = self.block(body, State(env=dict(self.params)))
         if end.alive:
             self.found.returns.append(CLEAN)
-            self.found.exits.append(end)
+            self.found.exits.append((end, False))
         always_leaves = not self.found.returns
         return Summary(
             returns=join_all(self.found.returns) if self.found.returns else CLEAN,
@@ -58,26 +58,43 @@ class Walker(Statements, Guards, Calls, Expressions):
             returned_reads=frozenset(self.found.returned_reads),
             g_writes=tuple(sorted(self.found.g_writes.items())),
             view_calls=tuple(self.found.view_calls),
-            owns_params=self._owned_params(),
+            proven=self._proven(None),
+            proven_if_true=self._proven(True),
             truncated=self.truncated,
             steps=self.steps,
         )
 
-    def _owned_params(self) -> frozenset:
-        """Parameters every normal exit proved to be the caller's own (a helper that aborts
-        unless the id it was given selects the caller's document)."""
-        exits = [s for s in self.found.exits]
+    def _proven(self, truthy: Optional[bool]) -> Tuple[Tuple[str, Value], ...]:
+        """What the exits (all of them, or those that may return a true value) prove of each
+        client-valued parameter: the join of its value there, when that is a refinement of the
+        value it came in with (owned, a valid id, a narrower kind), not a rebinding."""
+        exits = [s for s, truth in self.found.exits if truthy is None or truth is not False]
         if not exits:
-            return frozenset()
-        out = set()
-        for name, given in self.params.items():
+            return ()
+        out = []
+        for name, given in sorted(self.params.items()):
             if not given.kinds:
                 continue
-            if all((s.env.get(name) is not None and s.env[name].owned) for s in exits):
-                out.add(name)
-        return frozenset(out)
+            values = [s.env.get(name) for s in exits]
+            if any(v is None for v in values):
+                continue
+            value = join_all(values)  # type: ignore[arg-type]
+            if value != given and _refines(value, given):
+                out.append((name, value))
+        return tuple(out)
 
     def evaluate(self, expr: cst.BaseExpression, top: Optional[cst.CSTNode], state: Optional[State] = None) -> Value:
         """Evaluate a module-level (or class-level) expression."""
         self.top = top
         return self.eval(expr, state if state is not None else State())
+
+
+def _refines(value: Value, given: Value) -> bool:
+    """Whether ``value`` is ``given`` with more proven of it (owned, a valid id, escaped, or no
+    longer JSON / a mapping: a test that only strings pass)."""
+    if value.origin != given.origin or not value.kinds:
+        return False
+    narrower = (Kind.JSON in given.kinds and Kind.JSON not in value.kinds) or \
+        (Kind.MAPPING in given.kinds and Kind.MAPPING not in value.kinds)
+    return value.owned > given.owned or value.oid_valid > given.oid_valid or value.regex_safe > given.regex_safe or \
+        (narrower and value.kinds <= given.kinds | TEXT_KINDS | NUMBER_KINDS | OPAQUE_KINDS)
