@@ -1,7 +1,6 @@
 """One file in, findings out: parse, analyse, ask the rules, place the findings."""
 from __future__ import annotations
 
-import re
 import sys
 from typing import Dict, List, Tuple
 
@@ -10,7 +9,7 @@ import libcst as cst
 from flaskmongo_lint.analysis.engine import ModuleAnalysis, analyse
 from flaskmongo_lint.analysis.events import Event
 from flaskmongo_lint.findings import Finding
-from flaskmongo_lint.positions import Positions
+from flaskmongo_lint.positions import Positions, parse_error
 from flaskmongo_lint.rules import ALL_RULES
 from flaskmongo_lint.rules.base import RuleContext
 from flaskmongo_lint.settings import AnalysisSettings
@@ -24,8 +23,8 @@ def check_source(source: bytes, path: str, settings: AnalysisSettings) -> List[F
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        line, col = _error_position(exc)
-        return [Finding(path, line, col, "FM001", f"cannot parse: {exc.message}")]
+        line, col, message = parse_error(exc, source)
+        return [Finding(path, line, col, "FM001", f"cannot parse: {message}")]
     events, analysis = analyse_deep(module, settings)
     if not events:
         return []
@@ -53,14 +52,3 @@ def analyse_deep(module: cst.Module, settings: AnalysisSettings) -> Tuple[List[E
         return analyse(module, settings)
     finally:
         sys.setrecursionlimit(limit)
-
-
-_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
-
-
-def _error_position(exc: cst.ParserSyntaxError) -> Tuple[int, int]:
-    """Where the parser gave up. The message's "error at L:C" is more exact than raw_line/column."""
-    found = _ERROR_AT.search(exc.message)
-    if found:
-        return int(found.group(1)), int(found.group(2))
-    return exc.raw_line, exc.raw_column + 1

@@ -1,7 +1,9 @@
 """The command line: options in, exit status out. No analysis here.
 
 Exit status: 0 nothing reported, 1 something reported (``--exit-zero``: 0), 2 a usage or
-configuration error or an internal error (FM000) in some file.
+configuration error, a path that does not exist, or an internal error (FM000) in some file.
+Every error is one line on stderr, ``flaskmongo-lint: error: <message>``, click's usage errors
+included.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ import click
 
 from flaskmongo_lint import __version__
 from flaskmongo_lint.config import ConfigError, describe, load_config, parse_codes
-from flaskmongo_lint.files import DiscoveryError
 from flaskmongo_lint.report import FORMATS, render
 from flaskmongo_lint.report.meta import all_codes, code_info
 from flaskmongo_lint.report.text import statistics as render_statistics
@@ -27,6 +28,14 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 class _Fail(Exception):
     """An error to report as ``flaskmongo-lint: error: <message>`` with exit status 2."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _error(message: str) -> None:
+    click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
 
 
 class _Jobs(click.ParamType):
@@ -48,8 +57,17 @@ class _Jobs(click.ParamType):
         return number
 
 
-def _error(message: str) -> None:
-    click.echo(f"{PROG}: error: {message}", err=True)
+class _Command(click.Command):
+    """A click command whose usage errors are one line like every other error, instead of
+    click's usage text, blank line and "Error: ..." (three lines a CI log reader must parse)."""
+
+    def make_context(self, info_name: Optional[str], args: List[str], parent: Optional[click.Context] = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            _error(f"{exc.format_message().rstrip('.')} (see --help)")
+            raise click.exceptions.Exit(EXIT_ERROR) from exc
 
 
 def _list_rules() -> str:
@@ -68,7 +86,7 @@ def _explain(code: str) -> str:
     return f"{info.code} {info.name} ({info.severity}{cwe})\n\n{info.explanation}\n"
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--select", metavar="CODES", help="Report only these codes or prefixes (comma-separated); replaces the configured select.")
 @click.option("--ignore", metavar="CODES", help="Do not report these codes or prefixes; replaces the configured ignore.")
@@ -93,13 +111,13 @@ def cli(**options: Any) -> None:
     opts = Options(**options)
     try:
         status = _main(opts)
-    except (_Fail, ConfigError, DiscoveryError) as exc:
+    except (_Fail, ConfigError) as exc:
         _error(str(exc))
         status = EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - a bug in the linter: one line, unless asked for more
         if opts.verbose:
             traceback.print_exc()
-        _error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}")
+        _error(f"unexpected {type(exc).__name__}: {exc}")
         status = EXIT_ERROR
     sys.exit(status)
 
@@ -136,7 +154,7 @@ def _main(o: Options) -> int:
 
     config = load_config(o.config_file)
     config = config.with_overrides(
-        select=parse_codes(o.select, "--select") if o.select is not None else None,
+        select=parse_codes(o.select, "--select", allow_empty=False) if o.select is not None else None,
         ignore=parse_codes(o.ignore, "--ignore") if o.ignore is not None else None,
         extend_select=parse_codes(o.extend_select, "--extend-select") if o.extend_select else (),
         extend_ignore=parse_codes(o.extend_ignore, "--extend-ignore") if o.extend_ignore else (),
@@ -155,8 +173,11 @@ def _main(o: Options) -> int:
         )
         for path, trace in result.tracebacks:
             click.echo(f"internal error in {path}:\n{trace}", err=True, nl=False)
+    for path in result.missing:
+        _error(f"path does not exist: {path}")
 
-    report = render(o.output_format, result.findings, show_source=o.show_source, internal_error=result.internal_error)
+    report = render(o.output_format, result.findings, show_source=o.show_source,
+                    internal_error=result.internal_error or bool(result.missing))
     extra: List[str] = []
     if o.statistics and result.findings:
         stats = render_statistics(result.findings)
@@ -169,7 +190,7 @@ def _main(o: Options) -> int:
     for text in extra:
         click.echo(text, err=True, nl=False)
 
-    if result.internal_error:
+    if result.internal_error or result.missing:
         return EXIT_ERROR
     if result.findings and not o.exit_zero:
         return EXIT_FINDINGS

@@ -122,9 +122,15 @@ def validate_code(code: str, where: str) -> str:
     return normal
 
 
-def parse_codes(text: str, where: str) -> Tuple[str, ...]:
-    """Codes from a command-line value: separated by commas and/or whitespace."""
+def parse_codes(text: str, where: str, *, allow_empty: bool = True) -> Tuple[str, ...]:
+    """Codes from a command-line value: separated by commas and/or whitespace.
+
+    ``allow_empty=False`` (``--select``) makes an empty value an error: ``--select ""`` would
+    otherwise switch every rule off and report a clean run.
+    """
     parts = [p for p in re.split(r"[,\s]+", text) if p]
+    if not parts and not allow_empty:
+        raise ConfigError(f"{where} is empty, so nothing would be reported: give codes or prefixes (FM is everything)")
     return _dedupe(validate_code(p, where) for p in parts)
 
 
@@ -246,6 +252,9 @@ def config_from_table(table: Any, path: str) -> Config:
     changes: Dict[str, Any] = {}
     if "select" in table:
         changes["select"] = codes("select", strings("select"))
+        if not changes["select"]:
+            raise ConfigError(f"'select' in {where_file} is empty, so nothing would be reported: "
+                              f"list codes or prefixes (select = [\"FM\"] is everything)")
     if "ignore" in table:
         changes["ignore"] = codes("ignore", strings("ignore"))
     if "exclude" in table:

@@ -9,6 +9,7 @@ Top-level statements sit at column 0, so columns need no shift.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, Optional, Tuple
 
 import libcst as cst
@@ -69,3 +70,37 @@ class Positions:
             self._whole = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
         found = self._whole[node]
         return found.start.line, found.start.column + 1
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)(?:: )?")
+
+
+def parse_error(exc: cst.ParserSyntaxError, source: bytes) -> Tuple[int, int, str]:
+    """(line, column, message) of a parse error: 1-based and inside the file.
+
+    libcst's message says "error at L:C" with C counted from 0, which is more exact than
+    raw_line/raw_column; at an unexpected end of file it names the line after the last one, and
+    that becomes the end of the last line, so editors, SARIF viewers and ``--show-source`` have a
+    real place to show. The "error at" part is cut from the message, which would contradict the
+    finding's own (1-based) position.
+    """
+    found = _ERROR_AT.search(exc.message)
+    if found:
+        line, col = int(found.group(1)), int(found.group(2)) + 1
+    else:
+        # A tokenizer error ("unterminated string literal") is placed at the start of the file;
+        # Python's own parser knows the line (the source is only parsed, never run).
+        line, col = exc.raw_line, exc.raw_column + 1
+        try:
+            ast.parse(source)
+        except SyntaxError as error:
+            if error.lineno:
+                line, col = error.lineno, error.offset or 1
+        except (ValueError, MemoryError, RecursionError):
+            pass
+    lines = source.decode("utf-8", errors="replace").splitlines() or [""]
+    if line > len(lines):
+        line, col = len(lines), len(lines[-1]) + 1
+    line = max(line, 1)
+    col = max(1, min(col, len(lines[line - 1]) + 1))
+    return line, col, _ERROR_AT.sub("", exc.message, count=1)

@@ -19,7 +19,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import checker, noqa
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.files import discover, path_matches
+from flaskmongo_lint.files import discover, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding
 
 # The engine can only report on Flask code, and every Flask handler file mentions at least one
@@ -52,6 +52,7 @@ class RunResult:
     internal_error: bool  # some file's analysis raised (FM000): exit status 2
     tracebacks: Tuple[Tuple[str, str], ...] = ()  # (path, traceback) per internal error
     jobs: int = 1  # worker processes used; 1 = in-process
+    missing: Tuple[str, ...] = ()  # paths given that do not exist: exit status 2
 
 
 def might_be_flask(source: bytes) -> bool:
@@ -138,9 +139,9 @@ def _check_all(files: Sequence[str], config: Config, workers: int) -> Tuple[List
 def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> RunResult:
     """Lint ``paths`` (files or folders; default ``.``) with ``config``.
 
-    ``jobs``: worker processes; None picks automatically, 1 checks in this process.
-    Raises files.DiscoveryError if a path does not exist; otherwise never raises for a file's
-    sake.
+    ``jobs``: worker processes; None picks automatically, 1 checks in this process. A path that
+    does not exist is listed in ``RunResult.missing`` and the others are linted; nothing raises
+    for a file's sake.
     """
     files = discover(paths, config)
     results, used = _check_all(files, config, _workers(jobs, len(files)))
@@ -152,4 +153,5 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
         internal_error=bool(tracebacks),
         tracebacks=tracebacks,
         jobs=used,
+        missing=tuple(missing_paths(list(paths) or ["."])),
     )

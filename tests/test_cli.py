@@ -159,12 +159,17 @@ def test_bad_jobs_is_usage_error() -> None:
     assert invoke("--jobs", "many").exit_code == 2
 
 
-def test_missing_path_exits_2(tmp_path: Path) -> None:
+def test_missing_paths_are_each_reported_and_the_rest_is_linted(tmp_path: Path) -> None:
     write(tmp_path, "bad.py", SYNTAX_ERROR)
-    result = invoke("bad.py", "nope.py")
+    result = invoke("gone.py", "bad.py", "nope/")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "flaskmongo-lint: error: path does not exist: nope.py"
-    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "flaskmongo-lint: error: path does not exist: gone.py",
+        "flaskmongo-lint: error: path does not exist: nope/",
+    ]
+    assert codes(result) == ["FM001"]
+    # --exit-zero does not hide a path that is not there.
+    assert invoke("--exit-zero", "gone.py", "bad.py").exit_code == 2
 
 
 def test_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
@@ -721,3 +726,8 @@ def test_module_entry_point(tmp_path: Path) -> None:
     missing = _module("nope", cwd=tmp_path)
     assert missing.returncode == 2
     assert missing.stderr == "flaskmongo-lint: error: path does not exist: nope\n"
+    usage = _module("--no-such-option", cwd=tmp_path)
+    assert usage.returncode == 2
+    assert usage.stderr.startswith("flaskmongo-lint: error: No such option")
+    assert "--no-such-option" in usage.stderr
+    assert usage.stderr.count("\n") == 1

@@ -253,6 +253,14 @@ def test_meta_codes_selected_unless_ignored() -> None:
     assert not Config(ignore=("FM",)).is_selected("FM001")
 
 
+def test_empty_select_is_an_error(tmp_path: Path) -> None:
+    message = error_of(tmp_path, "[tool.flaskmongo-lint]\nselect = []\n")
+    assert message.startswith("'select' in pyproject.toml is empty, so nothing would be reported")
+    with pytest.raises(ConfigError, match="--select is empty"):
+        parse_codes(" , ", "--select", allow_empty=False)
+    assert parse_codes("", "--ignore") == ()
+
+
 def test_command_line_wins_over_file(tmp_path: Path) -> None:
     write_pyproject(tmp_path, '[tool.flaskmongo-lint]\nselect = ["FM1", "FM2"]\nignore = ["FM201"]\n')
     config = load_config()
