@@ -17,8 +17,9 @@ import click
 
 from flaskmongo_lint import __version__
 from flaskmongo_lint.config import ConfigError, describe, load_config, parse_codes
+from flaskmongo_lint.docs import terminal
 from flaskmongo_lint.report import FORMATS, render
-from flaskmongo_lint.report.meta import all_codes, code_info
+from flaskmongo_lint.report.meta import all_codes, lookup
 from flaskmongo_lint.report.text import statistics as render_statistics
 from flaskmongo_lint.runner import run
 
@@ -78,12 +79,11 @@ def _list_rules() -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _explain(code: str) -> str:
-    info = code_info(code.strip().upper())
+def _explain(code_or_name: str) -> str:
+    info = lookup(code_or_name)
     if info is None:
-        raise _Fail(f"unknown rule code {code!r} (see --list-rules)")
-    cwe = f", CWE-{info.cwe}" if info.cwe is not None else ""
-    return f"{info.code} {info.name} ({info.severity}{cwe})\n\n{info.explanation}\n"
+        raise _Fail(f"unknown rule code or name {code_or_name!r} (see --list-rules)")
+    return terminal(info)
 
 
 @click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,7 +100,7 @@ def _explain(code: str) -> str:
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
 @click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default; 1 = in-process).")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, severity, CWE, summary.")
-@click.option("--explain", metavar="CODE", help="Explain a rule: what, why, example and fix.")
+@click.option("--explain", metavar="CODE", help="Explain a rule (a code like FM101 or a name like unscoped-read).")
 @click.option("--verbose", "-v", is_flag=True, help="Say what is going on on stderr; show tracebacks of internal errors.")
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
 def cli(**options: Any) -> None:

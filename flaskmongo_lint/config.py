@@ -31,7 +31,7 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
 # A code or a prefix of one: "FM", "FM1", "FM10", "FM101". Rule codes have three digits, so a
 # longer number can never match anything and is surely a typo.
 _CODE_RE = re.compile(r"^FM[0-9]{0,3}$")
-# FM000 and FM001 are reported by the runner, not by rules (see rules.META_CODES).
+# FM000 and FM001 are reported by the runner, not by rules (see report/meta.py).
 _META_PREFIX = "FM0"
 
 

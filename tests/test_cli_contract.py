@@ -29,7 +29,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (("--select", " , "), "--select is empty"),
         (("--select", "E501"), "invalid code 'E501' in --select"),
         (("--config", "nope.toml"), "config file not found: nope.toml"),
-        (("--explain", "nothing"), "unknown rule code 'nothing'"),
+        (("--explain", "nothing"), "unknown rule code or name 'nothing'"),
     ],
 )
 def test_every_error_is_one_line(args: "tuple[str, ...]", says: str) -> None:

@@ -1,7 +1,8 @@
 """SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
-Rule metadata comes from the registry (the same text as ``--list-rules`` and ``--explain``);
-locations are relative to the directory the linter ran in, marked ``%SRCROOT%``.
+Rule metadata comes from the registry (the same text as ``--list-rules``, ``--explain`` and
+docs/rules.md, whose sections ``helpUri`` points at); locations are relative to the directory the
+linter ran in, marked ``%SRCROOT%``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pathlib
 from typing import Any, Dict, List, Sequence
 from urllib.parse import quote
 
-from flaskmongo_lint import __version__
+from flaskmongo_lint import PROJECT_URL, __version__
+from flaskmongo_lint.docs import markdown, parse, terminal
 from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report.meta import CodeInfo, all_codes, code_info
 
@@ -23,8 +25,12 @@ _SECURITY_SEVERITY = {"error": "7.5", "warning": "5.0"}
 _LEVEL = {"error": "error", "warning": "warning"}
 
 
-def _first_paragraph(text: str) -> str:
-    return " ".join(text.strip().split("\n\n", 1)[0].split())
+def _full_description(info: CodeInfo) -> str:
+    doc = parse(info.explanation)
+    what = doc.section("What it does")
+    if what is not None and what.blocks:
+        return " ".join(what.blocks[0].text.replace("``", "").split())
+    return info.summary
 
 
 def _rule(info: CodeInfo) -> Dict[str, Any]:
@@ -38,8 +44,9 @@ def _rule(info: CodeInfo) -> Dict[str, Any]:
         "id": info.code,
         "name": info.name,
         "shortDescription": {"text": info.summary},
-        "fullDescription": {"text": _first_paragraph(info.explanation) or info.summary},
-        "help": {"text": info.explanation or info.summary, "markdown": info.explanation or info.summary},
+        "fullDescription": {"text": _full_description(info)},
+        "helpUri": info.help_uri,
+        "help": {"text": terminal(info), "markdown": markdown(info)},
         "defaultConfiguration": {"level": _LEVEL.get(info.severity, "note")},
         "properties": properties,
     }
@@ -87,6 +94,7 @@ def render(findings: Sequence[Finding], *, internal_error: bool = False) -> str:
                     "driver": {
                         "name": "flaskmongo-lint",
                         "version": __version__,
+                        "informationUri": PROJECT_URL,
                         "rules": [_rule(info) for info in infos],
                     }
                 },
