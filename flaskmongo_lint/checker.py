@@ -9,6 +9,7 @@ import libcst as cst
 from flaskmongo_lint.analysis.engine import ModuleAnalysis, analyse
 from flaskmongo_lint.analysis.events import Event
 from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.fingerprints import Scopes, normalised_code
 from flaskmongo_lint.positions import Positions, parse_error
 from flaskmongo_lint.rules import ALL_RULES
 from flaskmongo_lint.rules.base import RuleContext
@@ -30,15 +31,20 @@ def check_source(source: bytes, path: str, settings: AnalysisSettings) -> List[F
         return []
     ctx = RuleContext(settings=settings, scoped_collections=analysis.scoped_collections())
     positions = Positions(module, source)
+    scopes = Scopes(positions)
     found: Dict[Tuple[int, int, str], Finding] = {}
     for event in events:
         for rule in _RULES:
             for report in rule.check(event, ctx):
-                line, col = positions.of(report.node, event.context.top)
+                line, col, end_line, end_col = positions.span(report.node, event.context.top)
                 key = (line, col, rule.code)
                 # A helper walked for several callers reports the same place once.
                 if key not in found:
-                    found[key] = Finding(path, line, col, rule.code, report.message, report.confidence)
+                    found[key] = Finding(
+                        path, line, col, rule.code, report.message, report.confidence,
+                        end_line=end_line, end_col=end_col,
+                        snippet=normalised_code(report.node), scope=scopes.of(report.node, event.context.top),
+                    )
     return sorted(found.values())
 
 

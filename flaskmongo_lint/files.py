@@ -18,7 +18,7 @@ def display_path(path: str) -> str:
     return os.path.normpath(path)
 
 
-def _relative_to_root(path: str, root: str) -> str:
+def relative_to_root(path: str, root: str) -> str:
     """``path`` relative to ``root`` with forward slashes; the absolute path when outside it."""
     absolute = os.path.abspath(path)
     try:
@@ -48,7 +48,7 @@ def path_matches(path: str, pattern: str, root: str) -> bool:
     pattern = _normalise_pattern(pattern)
     if "/" not in pattern:
         return fnmatch.fnmatch(os.path.basename(os.path.normpath(path)), pattern)
-    rel = _relative_to_root(path, root)
+    rel = relative_to_root(path, root)
     candidates = {pattern}
     if "**/" in pattern:
         candidates.add(pattern.replace("**/", ""))

@@ -1,9 +1,9 @@
 """One run: discover files, check each in isolation (in worker processes when it pays), suppress,
 sort.
 
-Each file is checked by :func:`check_file`, which never raises: an exception from the engine
-becomes an FM000 finding for that file and the run goes on. Results are sorted at the end, so
-the output is the same whatever the number of workers.
+Each file's source goes through :func:`lint_source`, which never raises: an exception from the
+engine becomes an FM000 finding for that file and the run goes on. Results are sorted at the
+end, so the output is the same whatever the number of workers.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from flaskmongo_lint import checker, noqa
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.fingerprints import assign_fingerprints
 
 # The engine can only report on Flask code, and every Flask handler file mentions at least one
 # of these; a file with none is not worth parsing (most of a large tree, typically).
@@ -70,20 +71,31 @@ def _one_line(text: str) -> str:
 
 
 def check_file(path: str, config: Config) -> FileResult:
-    """Check one file and apply select/ignore, per-file-ignores and noqa. Never raises."""
+    """Read one file and lint it (see :func:`lint_source`). Never raises."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
     except OSError as exc:
         finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(exc.strerror or str(exc))}")
-        return FileResult(path, _suppress([finding], "", path, config))
+        return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
+    return lint_source(path, source, config)
+
+
+def lint_source(path: str, source: bytes, config: Config) -> FileResult:
+    """The findings of one file, ``source`` read as if it were ``path``: the one place a file's
+    text becomes findings.
+
+    Applies select/ignore, per-file-ignores for ``path`` and noqa; assigns fingerprints. Never
+    raises: an exception from the engine becomes an FM000 finding and its traceback
+    ``FileResult.error``.
+    """
     if not might_be_flask(source):
         return FileResult(path, ())
     try:
         text = _decode(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(str(exc))}")
-        return FileResult(path, _suppress([finding], "", path, config))
+        return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
 
     error: Optional[str] = None
     try:
@@ -93,6 +105,8 @@ def check_file(path: str, config: Config) -> FileResult:
         error = traceback.format_exc()
         message = f"internal error: {type(exc).__name__}: {_one_line(str(exc))}"
         findings = [Finding(path, 1, 1, INTERNAL_ERROR, message)]
+    # Before suppression, so a fingerprint does not depend on what this run selects or silences.
+    findings = assign_fingerprints(findings, config.root)
     return FileResult(path, _suppress(findings, text, path, config), error)
 
 

@@ -505,8 +505,11 @@ def test_show_source(tmp_path: Path) -> None:
     write(tmp_path, "app.py", VULNERABLE)
     out = lines(invoke("--show-source", "--select", "FM102", "app.py"))
     assert out[0].startswith(f"app.py:{VULNERABLE_LINE}:{FM102_COL}: FM102 ")
-    assert out[1] == VULNERABLE.splitlines()[VULNERABLE_LINE - 1]
-    assert out[2] == " " * (FM102_COL - 1) + "^"
+    source_line = VULNERABLE.splitlines()[VULNERABLE_LINE - 1]
+    assert out[1] == source_line
+    # Carets under the whole reported call, db.items.delete_one(...).
+    call = source_line[FM102_COL - 1:]
+    assert out[2] == " " * (FM102_COL - 1) + "^" * len(call)
 
 
 def test_show_source_parse_error(tmp_path: Path) -> None:
@@ -542,8 +545,14 @@ def test_format_json(tmp_path: Path) -> None:
     items = json.loads(result.stdout)
     assert [item["code"] for item in items] == ["FM102", "FM301"]
     first = items[0]
-    assert set(first) == {"path", "line", "column", "code", "name", "severity", "cwe", "message", "confidence"}
+    assert set(first) == {
+        "path", "line", "column", "end_line", "end_column", "code", "name", "severity", "cwe", "message",
+        "confidence", "fingerprint", "flow", "related",
+    }
     assert (first["path"], first["line"], first["column"]) == ("app.py", VULNERABLE_LINE, FM102_COL)
+    call = VULNERABLE.splitlines()[VULNERABLE_LINE - 1][FM102_COL - 1:]
+    assert (first["end_line"], first["end_column"]) == (VULNERABLE_LINE, FM102_COL + len(call))
+    assert len(first["fingerprint"]) == 32 and first["fingerprint"] != items[1]["fingerprint"]
     assert first["name"] == "unscoped-write" and first["cwe"] == 639
     assert first["confidence"] in ("high", "medium")
     assert items[1]["name"] == "unguarded-objectid" and items[1]["cwe"] == 20
@@ -590,7 +599,11 @@ def test_format_sarif(tmp_path: Path) -> None:
     assert [r["ruleId"] for r in results] == ["FM102", "FM301"]
     location = results[0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "src/app.py"
-    assert location["region"] == {"startLine": VULNERABLE_LINE, "startColumn": FM102_COL}
+    call = VULNERABLE.splitlines()[VULNERABLE_LINE - 1][FM102_COL - 1:]
+    assert location["region"] == {
+        "startLine": VULNERABLE_LINE, "startColumn": FM102_COL,
+        "endLine": VULNERABLE_LINE, "endColumn": FM102_COL + len(call),
+    }
     assert results[0]["level"] in ("error", "warning")
     assert driver["rules"][results[0]["ruleIndex"]]["id"] == "FM102"
 

@@ -2,7 +2,9 @@
 
 Rule metadata comes from the registry (the same text as ``--list-rules``, ``--explain`` and
 docs/rules.md, whose sections ``helpUri`` points at); locations are relative to the directory the
-linter ran in, marked ``%SRCROOT%``.
+linter ran in, marked ``%SRCROOT%``; regions carry end positions. Each result has a
+``partialFingerprints`` entry (see fingerprints.py) so code scanning tracks an alert across
+commits.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report.meta import CodeInfo, all_codes, code_info
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# The key under partialFingerprints; the suffix changes with fingerprints.FINGERPRINT_VERSION.
+FINGERPRINT_KEY = "flaskmongoLint/v1"
 
 # GitHub ranks alerts by "security-severity" (a CVSS-like 0.0-10.0 score): above 7.0 is high,
 # 4.0-6.9 medium. The rules only know error/warning, so these map onto high and medium.
@@ -61,6 +65,18 @@ def artifact_location(path: str) -> Dict[str, str]:
     return {"uri": pathlib.Path(absolute).as_uri()}
 
 
+def _region(line: int, col: int, end_line: int, end_col: int) -> Dict[str, int]:
+    region = {"startLine": line, "startColumn": col}
+    if end_line > 0 and end_col > 0 and (end_line, end_col) > (line, col):
+        region["endLine"] = end_line
+        region["endColumn"] = end_col
+    return region
+
+
+def _physical(path: str, line: int, col: int, end_line: int, end_col: int) -> Dict[str, Any]:
+    return {"artifactLocation": artifact_location(path), "region": _region(line, col, end_line, end_col)}
+
+
 def render(findings: Sequence[Finding], *, internal_error: bool = False) -> str:
     infos = all_codes()
     index = {info.code: i for i, info in enumerate(infos)}
@@ -75,13 +91,15 @@ def render(findings: Sequence[Finding], *, internal_error: bool = False) -> str:
                 {
                     "physicalLocation": {
                         "artifactLocation": artifact_location(f.path),
-                        "region": {"startLine": f.line, "startColumn": f.col},
+                        "region": _region(f.line, f.col, f.end_line, f.end_col),
                     }
                 }
             ],
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        if f.fingerprint:
+            result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
         if f.confidence is not None:
             result["properties"] = {"confidence": f.confidence}
         results.append(result)
