@@ -7,17 +7,19 @@ included.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from dataclasses import dataclass, replace
+from typing import Any, List, Optional, Sequence, Tuple
 
 import click
 
-from flaskmongo_lint import __version__
-from flaskmongo_lint.config import ConfigError, describe, load_config, parse_codes
+from flaskmongo_lint import __version__, baseline
+from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
 from flaskmongo_lint.docs import terminal
+from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report import FORMATS, render
 from flaskmongo_lint.report.meta import all_codes, lookup
 from flaskmongo_lint.report.text import statistics as render_statistics
@@ -37,6 +39,10 @@ def _one_line(text: str) -> str:
 
 def _error(message: str) -> None:
     click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
+
+
+def _note(message: str) -> None:
+    click.echo(f"{PROG}: {message}", err=True)
 
 
 class _Jobs(click.ParamType):
@@ -93,6 +99,8 @@ def _explain(code_or_name: str) -> str:
 @click.option("--extend-select", metavar="CODES", help="Add codes or prefixes to the configured select.")
 @click.option("--extend-ignore", metavar="CODES", help="Add codes or prefixes to the configured ignore.")
 @click.option("--config", "config_file", metavar="FILE", help="Read [tool.flaskmongo-lint] from FILE instead of the nearest pyproject.toml.")
+@click.option("--baseline", "baseline_file", metavar="FILE", help="Do not report the findings recorded in FILE (see --write-baseline).")
+@click.option("--write-baseline", metavar="FILE", help="Record the current findings in FILE and report nothing.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported (errors still exit 2).")
 @click.option("--show-source", is_flag=True, help="Show the source line and a caret under each finding (text format).")
 @click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
@@ -132,6 +140,8 @@ class Options:
     extend_select: Optional[str]
     extend_ignore: Optional[str]
     config_file: Optional[str]
+    baseline_file: Optional[str]
+    write_baseline: Optional[str]
     exit_zero: bool
     show_source: bool
     statistics: bool
@@ -143,6 +153,19 @@ class Options:
     verbose: bool
 
 
+def _configure(o: Options) -> Config:
+    config = load_config(o.config_file)
+    config = config.with_overrides(
+        select=parse_codes(o.select, "--select", allow_empty=False) if o.select is not None else None,
+        ignore=parse_codes(o.ignore, "--ignore") if o.ignore is not None else None,
+        extend_select=parse_codes(o.extend_select, "--extend-select") if o.extend_select else (),
+        extend_ignore=parse_codes(o.extend_ignore, "--extend-ignore") if o.extend_ignore else (),
+    )
+    if o.baseline_file is not None:
+        config = replace(config, baseline=os.path.abspath(o.baseline_file))
+    return config
+
+
 def _main(o: Options) -> int:
     # Rule documentation needs no configuration, so a broken pyproject.toml cannot hide it.
     if o.list_rules:
@@ -152,16 +175,12 @@ def _main(o: Options) -> int:
         click.echo(_explain(o.explain), nl=False)
         return EXIT_CLEAN
 
-    config = load_config(o.config_file)
-    config = config.with_overrides(
-        select=parse_codes(o.select, "--select", allow_empty=False) if o.select is not None else None,
-        ignore=parse_codes(o.ignore, "--ignore") if o.ignore is not None else None,
-        extend_select=parse_codes(o.extend_select, "--extend-select") if o.extend_select else (),
-        extend_ignore=parse_codes(o.extend_ignore, "--extend-ignore") if o.extend_ignore else (),
-    )
+    config = _configure(o)
     if o.verbose:
         for line in describe(config):
             click.echo(line, err=True)
+    # Read before linting: a broken baseline is a configuration error, found in no time.
+    known = baseline.load(config.baseline) if config.baseline and not o.write_baseline else None
 
     started = time.perf_counter()
     result = run(list(o.paths) or ["."], config, jobs=o.jobs)
@@ -176,11 +195,12 @@ def _main(o: Options) -> int:
     for path in result.missing:
         _error(f"path does not exist: {path}")
 
-    report = render(o.output_format, result.findings, show_source=o.show_source,
+    findings = _apply_baseline(o, config, known, result.findings)
+    report = render(o.output_format, findings, show_source=o.show_source,
                     internal_error=result.internal_error or bool(result.missing))
     extra: List[str] = []
-    if o.statistics and result.findings:
-        stats = render_statistics(result.findings)
+    if o.statistics and findings:
+        stats = render_statistics(findings)
         if o.output_format == "text":
             report += stats
         else:
@@ -192,9 +212,25 @@ def _main(o: Options) -> int:
 
     if result.internal_error or result.missing:
         return EXIT_ERROR
-    if result.findings and not o.exit_zero:
+    if findings and not o.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _apply_baseline(
+    o: Options, config: Config, known: Optional[baseline.Baseline], findings: Sequence[Finding]
+) -> Sequence[Finding]:
+    """The findings to report: all of them, or for --write-baseline only what a baseline cannot
+    record (FM000), or with a baseline only those it does not hide (and a note of how many)."""
+    if o.write_baseline:
+        recorded = baseline.write(o.write_baseline, findings, config.root)
+        _note(f"wrote {recorded} finding(s) to {o.write_baseline}")
+        return [f for f in findings if f.code in baseline.NEVER_BASELINED]
+    if known is not None:
+        reported, hidden = known.split(findings)
+        _note(f"{len(hidden)} finding(s) hidden by the baseline {o.baseline_file or os.path.relpath(known.path)}")
+        return reported
+    return findings
 
 
 def _write(report: str, output_file: Optional[str]) -> None:

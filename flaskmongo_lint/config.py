@@ -55,6 +55,8 @@ class Config:
     root: str = "."
     # The file this was loaded from, for --verbose; None when only defaults are in force.
     source: Optional[str] = None
+    # A baseline file (``baseline`` key, absolute): findings recorded in it are not reported.
+    baseline: Optional[str] = None
 
     @property
     def all_excludes(self) -> Tuple[str, ...]:
@@ -143,11 +145,12 @@ def _kebab(name: str) -> str:
 
 
 _LIST_KEYS: Tuple[str, ...] = ("select", "ignore", "exclude", "extend-exclude")
+_PATH_KEYS: Tuple[str, ...] = ("baseline",)
 _ANALYSIS_KEYS: Dict[str, str] = {}
 for _name in ANALYSIS_LISTS:
     _ANALYSIS_KEYS[_kebab(_name)] = _name
     _ANALYSIS_KEYS["extend-" + _kebab(_name)] = _name
-VALID_KEYS: Tuple[str, ...] = _LIST_KEYS + ("per-file-ignores",) + tuple(_ANALYSIS_KEYS)
+VALID_KEYS: Tuple[str, ...] = _LIST_KEYS + _PATH_KEYS + ("per-file-ignores",) + tuple(_ANALYSIS_KEYS)
 
 
 def _display(path: str) -> str:
@@ -263,6 +266,12 @@ def config_from_table(table: Any, path: str) -> Config:
         changes["extend_exclude"] = strings("extend-exclude")
     if "per-file-ignores" in table:
         changes["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"], where_file)
+    if "baseline" in table:
+        value = table["baseline"]
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"'baseline' in {where_file} must be a file name (a string)")
+        # Relative to the configuration file, like the path patterns.
+        changes["baseline"] = os.path.join(os.path.dirname(os.path.abspath(path)), value)
 
     analysis: Dict[str, Tuple[str, ...]] = {}
     defaults = AnalysisSettings()
@@ -301,4 +310,5 @@ def describe(config: Config) -> List[str]:
         f"config: {source}",
         f"select: {', '.join(config.select) or '(nothing)'}",
         f"ignore: {', '.join(config.ignore) or '(nothing)'}",
+        f"baseline: {_display(config.baseline) if config.baseline else '(none)'}",
     ]

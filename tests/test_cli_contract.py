@@ -29,6 +29,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (("--select", " , "), "--select is empty"),
         (("--select", "E501"), "invalid code 'E501' in --select"),
         (("--config", "nope.toml"), "config file not found: nope.toml"),
+        (("--baseline", "nope.json"), "cannot read baseline nope.json"),
         (("--explain", "nothing"), "unknown rule code or name 'nothing'"),
     ],
 )

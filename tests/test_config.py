@@ -261,6 +261,16 @@ def test_empty_select_is_an_error(tmp_path: Path) -> None:
     assert parse_codes("", "--ignore") == ()
 
 
+def test_baseline_key(tmp_path: Path) -> None:
+    write_pyproject(tmp_path / "repo", '[tool.flaskmongo-lint]\nbaseline = "ci/base.json"\n')
+    config = load_config(str(tmp_path / "repo" / "pyproject.toml"))
+    assert config.baseline == str(tmp_path / "repo" / "ci" / "base.json")
+    assert Config().baseline is None
+    for body in ("baseline = 1", 'baseline = ""', 'baseline = ["a.json"]'):
+        message = error_of(tmp_path, f"[tool.flaskmongo-lint]\n{body}\n")
+        assert message == "'baseline' in pyproject.toml must be a file name (a string)"
+
+
 def test_command_line_wins_over_file(tmp_path: Path) -> None:
     write_pyproject(tmp_path, '[tool.flaskmongo-lint]\nselect = ["FM1", "FM2"]\nignore = ["FM201"]\n')
     config = load_config()
