@@ -31,8 +31,12 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
 # A code or a prefix of one: "FM", "FM1", "FM10", "FM101". Rule codes have three digits, so a
 # longer number can never match anything and is surely a typo.
 _CODE_RE = re.compile(r"^FM[0-9]{0,3}$")
-# FM000 and FM001 are reported by the runner, not by rules (see report/meta.py).
+# FM000-FM002 are reported by the runner, not by rules (see report/meta.py).
 _META_PREFIX = "FM0"
+# Codes that only a select entry naming them (or a prefix longer than "FM") switches on: FM002
+# (unused noqa) is hygiene a team opts into, not a security finding.
+OPT_IN_CODES: Tuple[str, ...] = ("FM002",)
+_ALL_PREFIX = "FM"
 
 
 class ConfigError(Exception):
@@ -68,9 +72,15 @@ class Config:
         Like Ruff and flake8: the longest prefix of ``code`` found in select or ignore decides,
         and on a tie ignore wins. The meta codes (FM000, FM001) behave as if "FM" were always
         selected, so narrowing ``select`` to some rules never hides a file that could not be
-        parsed; only an explicit ignore does.
+        parsed; only an explicit ignore does. An opt-in code (FM002) is selected only by an entry
+        more specific than "FM" ("FM002", "FM00", "FM0").
         """
-        select = self.select + ("FM",) if code.startswith(_META_PREFIX) else self.select
+        if code in OPT_IN_CODES:
+            select = tuple(s for s in self.select if s != _ALL_PREFIX)
+        elif code.startswith(_META_PREFIX):
+            select = self.select + (_ALL_PREFIX,)
+        else:
+            select = self.select
         best_select = _longest_prefix(code, select)
         best_ignore = _longest_prefix(code, self.ignore)
         if best_select < 0:

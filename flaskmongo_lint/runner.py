@@ -11,6 +11,7 @@ import concurrent.futures
 import functools
 import io
 import os
+import re
 import tokenize
 import traceback
 from concurrent.futures.process import BrokenProcessPool
@@ -60,6 +61,14 @@ def might_be_flask(source: bytes) -> bool:
     return any(marker in source for marker in FLASK_MARKERS)
 
 
+_SKIP_FILE = re.compile(rb"^[ \t]*#[ \t]*flaskmongo-lint:[ \t]*skip-file[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def skips_file(source: bytes) -> bool:
+    """Whether the file opts out with a ``# flaskmongo-lint: skip-file`` line of its own."""
+    return b"skip-file" in source.lower() and _SKIP_FILE.search(source) is not None
+
+
 def _decode(source: bytes) -> str:
     """The file's text as Python would read it (PEP 263 coding cookie, BOM, default UTF-8)."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
@@ -85,11 +94,17 @@ def lint_source(path: str, source: bytes, config: Config) -> FileResult:
     """The findings of one file, ``source`` read as if it were ``path``: the one place a file's
     text becomes findings.
 
-    Applies select/ignore, per-file-ignores for ``path`` and noqa; assigns fingerprints. Never
-    raises: an exception from the engine becomes an FM000 finding and its traceback
-    ``FileResult.error``.
+    Applies skip-file, select/ignore, per-file-ignores for ``path`` and noqa, FM002 included;
+    assigns fingerprints. Never raises: an exception from the engine becomes an FM000 finding
+    and its traceback ``FileResult.error``.
     """
-    if not might_be_flask(source):
+    if skips_file(source):
+        return FileResult(path, ())
+    flask = might_be_flask(source)
+    # FM002 looks at every file with a noqa, Flask or not: a noqa in a file the rules never
+    # report on silences nothing.
+    wants_unused_noqa = config.is_selected(noqa.UNUSED_NOQA) and b"noqa" in source.lower()
+    if not flask and not wants_unused_noqa:
         return FileResult(path, ())
     try:
         text = _decode(source)
@@ -98,16 +113,23 @@ def lint_source(path: str, source: bytes, config: Config) -> FileResult:
         return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
 
     error: Optional[str] = None
-    try:
-        # Looked up on the module at call time, so tests (and plugins) can replace it.
-        findings = list(checker.check_source(source, path, config.analysis))
-    except Exception as exc:  # noqa: BLE001 - one file's failure must not end the run
-        error = traceback.format_exc()
-        message = f"internal error: {type(exc).__name__}: {_one_line(str(exc))}"
-        findings = [Finding(path, 1, 1, INTERNAL_ERROR, message)]
+    findings: List[Finding] = []
+    if flask:
+        try:
+            # Looked up on the module at call time, so tests (and plugins) can replace it.
+            findings = list(checker.check_source(source, path, config.analysis))
+        except Exception as exc:  # noqa: BLE001 - one file's failure must not end the run
+            error = traceback.format_exc()
+            message = f"internal error: {type(exc).__name__}: {_one_line(str(exc))}"
+            findings = [Finding(path, 1, 1, INTERNAL_ERROR, message)]
     # Before suppression, so a fingerprint does not depend on what this run selects or silences.
     findings = assign_fingerprints(findings, config.root)
-    return FileResult(path, _suppress(findings, text, path, config), error)
+    kept = list(_suppress(findings, text, path, config))
+    if wants_unused_noqa and not any(f.code in (INTERNAL_ERROR, UNREADABLE) for f in findings):
+        # A file that did not parse tells nothing about which noqa comments are used.
+        unused = assign_fingerprints(noqa.unused_noqa(findings, text, path), config.root)
+        kept.extend(_suppress(unused, text, path, config))
+    return FileResult(path, tuple(sorted(kept)), error)
 
 
 def _suppress(findings: Sequence[Finding], text: str, path: str, config: Config) -> Tuple[Finding, ...]:

@@ -1,5 +1,5 @@
 """What every surface needs to know about a code: the rules' registry plus the codes the linter
-reports itself (FM000, FM001), which live here because they are the shell's, not the engine's."""
+reports itself (FM000-FM002), which live here because they are the shell's, not the engine's."""
 from __future__ import annotations
 
 import inspect
@@ -17,7 +17,7 @@ RULES_DOC_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 class CodeInfo:
     code: str
     name: str
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "note"
     cwe: Optional[int]
     summary: str
     explanation: str  # the documentation, in the rules' docstring format (see docs.py)
@@ -74,6 +74,31 @@ _META: Dict[str, CodeInfo] = {
 
             **Use instead.** Fix the syntax error, or leave the file out with ``extend-exclude``
             (Python 2 code, templates with a ``.py`` name).
+            """,
+        ),
+        CodeInfo(
+            "FM002", "unused-noqa", "note", None,
+            "a noqa comment names FM codes that silence nothing (off unless selected)",
+            """A ``# noqa: FMxxx`` comment that silences nothing.
+
+            **What it does.** Reports the FM codes of a ``# noqa: CODES`` comment for which no
+            finding of that code (or prefix) is reported in the comment's statement, like Ruff's
+            RUF100. It is off by default: select it with ``--extend-select FM002`` or
+            ``select = ["FM", "FM002"]`` (``FM`` alone does not turn it on). A bare ``# noqa``
+            and codes of other tools (``E501``) are never reported, because they may be flake8's.
+            Whether a noqa is used is judged on everything the rules found, before ``select`` and
+            ``ignore``, so a noqa for a rule switched off in one run is not reported.
+
+            **Why is this bad?** A stale ``noqa`` hides the next real finding on that line: after
+            a fix, the comment that silenced the old problem silences the new one too.
+
+            **Example**::
+
+                note = db.notes.find_one({"_id": note_id, "owner_id": current_user.id})  # noqa: FM101
+
+            **Use instead**::
+
+                note = db.notes.find_one({"_id": note_id, "owner_id": current_user.id})
             """,
         ),
     )

@@ -1,6 +1,6 @@
 """The rule registry: the single source for --list-rules, --explain, SARIF metadata and docs.
 
-The codes the linter reports itself (FM000, FM001) are described in report/meta.py.
+The codes the linter reports itself (FM000-FM002) are described in report/meta.py.
 """
 from __future__ import annotations
 
