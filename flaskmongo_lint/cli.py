@@ -197,7 +197,7 @@ def _main(o: Options) -> int:
 
     findings = _apply_baseline(o, config, known, result.findings)
     report = render(o.output_format, findings, show_source=o.show_source,
-                    internal_error=result.internal_error or bool(result.missing))
+                    execution_successful=not (result.internal_error or result.missing))
     extra: List[str] = []
     if o.statistics and findings:
         stats = render_statistics(findings)

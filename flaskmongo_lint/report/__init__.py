@@ -14,12 +14,14 @@ FORMATS: Dict[str, Callable[..., str]] = {
 }
 
 
-def render(fmt: str, findings: Sequence[Finding], *, show_source: bool = False, internal_error: bool = False) -> str:
-    """Render ``findings`` in format ``fmt`` (a key of FORMATS)."""
+def render(fmt: str, findings: Sequence[Finding], *, show_source: bool = False, execution_successful: bool = True) -> str:
+    """Render ``findings`` in format ``fmt`` (a key of FORMATS). ``execution_successful`` is
+    false when some file could not be checked (an internal error, a missing path): SARIF
+    records it."""
     if fmt == "text":
         return text.render(findings, show_source=show_source)
     if fmt == "sarif":
-        return sarif.render(findings, internal_error=internal_error)
+        return sarif.render(findings, execution_successful=execution_successful)
     return FORMATS[fmt](findings)
 
 

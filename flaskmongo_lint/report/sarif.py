@@ -1,22 +1,23 @@
 """SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
 Rule metadata comes from the registry (the same text as ``--list-rules``, ``--explain`` and
-docs/rules.md, whose sections ``helpUri`` points at); locations are relative to the directory the
+docs/rules.md, whose sections ``helpUri`` points at). Locations are relative to the directory the
 linter ran in, marked ``%SRCROOT%``; regions carry end positions. Each result has a
 ``partialFingerprints`` entry (see fingerprints.py) so code scanning tracks an alert across
-commits.
+commits, ``codeFlows`` with the path from the client source to the sink when the analysis
+recorded one, and ``relatedLocations`` for the places that gave the finding its evidence.
 """
 from __future__ import annotations
 
 import json
 import os
 import pathlib
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Union
 from urllib.parse import quote
 
 from flaskmongo_lint import PROJECT_URL, __version__
 from flaskmongo_lint.docs import markdown, parse, terminal
-from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.findings import Finding, FlowStep, Location
 from flaskmongo_lint.report.meta import CodeInfo, all_codes, code_info
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,7 +27,7 @@ FINGERPRINT_KEY = "flaskmongoLint/v1"
 # GitHub ranks alerts by "security-severity" (a CVSS-like 0.0-10.0 score): above 7.0 is high,
 # 4.0-6.9 medium. The rules only know error/warning, so these map onto high and medium.
 _SECURITY_SEVERITY = {"error": "7.5", "warning": "5.0"}
-_LEVEL = {"error": "error", "warning": "warning"}
+_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 
 
 def _full_description(info: CodeInfo) -> str:
@@ -77,32 +78,47 @@ def _physical(path: str, line: int, col: int, end_line: int, end_col: int) -> Di
     return {"artifactLocation": artifact_location(path), "region": _region(line, col, end_line, end_col)}
 
 
-def render(findings: Sequence[Finding], *, internal_error: bool = False) -> str:
+def _location(place: Union[FlowStep, Location]) -> Dict[str, Any]:
+    location: Dict[str, Any] = {
+        "physicalLocation": _physical(place.path, place.line, place.col, place.end_line, place.end_col)
+    }
+    if place.message:
+        location["message"] = {"text": place.message}
+    return location
+
+
+def _result(f: Finding, index: Dict[str, int]) -> Dict[str, Any]:
+    info = code_info(f.code)
+    result: Dict[str, Any] = {
+        "ruleId": f.code,
+        "level": _LEVEL.get(info.severity, "note") if info else "error",
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": _physical(f.path, f.line, f.col, f.end_line, f.end_col)}],
+    }
+    if f.code in index:
+        result["ruleIndex"] = index[f.code]
+    if f.fingerprint:
+        result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+    if f.flow:
+        # One thread flow, source first: the order code scanning shows the steps in.
+        steps = [{"location": _location(step)} for step in f.flow]
+        result["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
+    related: List[Dict[str, Any]] = []
+    for place in f.related:
+        location = _location(place)
+        if all(location != {k: v for k, v in r.items() if k != "id"} for r in related):
+            # relatedLocations must be unique; ids let a message link to one ("[twin](1)").
+            related.append({"id": len(related) + 1, **location})
+    if related:
+        result["relatedLocations"] = related
+    if f.confidence is not None:
+        result["properties"] = {"confidence": f.confidence}
+    return result
+
+
+def render(findings: Sequence[Finding], *, execution_successful: bool = True) -> str:
     infos = all_codes()
     index = {info.code: i for i, info in enumerate(infos)}
-    results: List[Dict[str, Any]] = []
-    for f in findings:
-        info = code_info(f.code)
-        result: Dict[str, Any] = {
-            "ruleId": f.code,
-            "level": _LEVEL.get(info.severity, "note") if info else "error",
-            "message": {"text": f.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": artifact_location(f.path),
-                        "region": _region(f.line, f.col, f.end_line, f.end_col),
-                    }
-                }
-            ],
-        }
-        if f.code in index:
-            result["ruleIndex"] = index[f.code]
-        if f.fingerprint:
-            result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
-        if f.confidence is not None:
-            result["properties"] = {"confidence": f.confidence}
-        results.append(result)
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -119,8 +135,8 @@ def render(findings: Sequence[Finding], *, internal_error: bool = False) -> str:
                 # Columns count characters (libcst positions), not SARIF's default UTF-16 units.
                 "columnKind": "unicodeCodePoints",
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": pathlib.Path(os.getcwd()).as_uri() + "/"}},
-                "invocations": [{"executionSuccessful": not internal_error}],
-                "results": results,
+                "invocations": [{"executionSuccessful": execution_successful}],
+                "results": [_result(f, index) for f in findings],
             }
         ],
     }
