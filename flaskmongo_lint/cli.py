@@ -20,7 +20,7 @@ from flaskmongo_lint import __version__, baseline
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
 from flaskmongo_lint.docs import terminal
 from flaskmongo_lint.findings import Finding
-from flaskmongo_lint.report import FORMATS, render
+from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
 from flaskmongo_lint.report.meta import all_codes, lookup
 from flaskmongo_lint.report.text import statistics as render_statistics
 from flaskmongo_lint.runner import run
@@ -102,7 +102,7 @@ def _explain(code_or_name: str) -> str:
 @click.option("--baseline", "baseline_file", metavar="FILE", help="Do not report the findings recorded in FILE (see --write-baseline).")
 @click.option("--write-baseline", metavar="FILE", help="Record the current findings in FILE and report nothing.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported (errors still exit 2).")
-@click.option("--show-source", is_flag=True, help="Show the source line and a caret under each finding (text format).")
+@click.option("--show-source", is_flag=True, help="Show the source line and carets under each finding (text, grouped).")
 @click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True, help="Output format.")
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
@@ -201,11 +201,11 @@ def _main(o: Options) -> int:
     extra: List[str] = []
     if o.statistics and findings:
         stats = render_statistics(findings)
-        if o.output_format == "text":
-            report += stats
-        else:
+        if o.output_format in MACHINE_FORMATS:
             # Keep machine-readable output parseable: the counts go to stderr instead.
             extra.append(stats)
+        else:
+            report += stats
     _write(report, o.output_file)
     for text in extra:
         click.echo(text, err=True, nl=False)

@@ -1,5 +1,6 @@
-"""``path:line:col: CODE message``, one per line, like flake8; optionally the source line and
-carets under the reported code (``--show-source``), and per-code counts (``--statistics``)."""
+"""``path:line:col: CODE message``, one per line, like flake8 (``text``, ``concise``); the same
+grouped under a header per file (``grouped``, like Ruff's); optionally the source line and a
+caret under the column (``--show-source``), and per-code counts (``--statistics``)."""
 from __future__ import annotations
 
 import io
@@ -69,6 +70,24 @@ def render(findings: Sequence[Finding], *, show_source: bool = False, read_line:
         out.append(finding.render())
         if show_source:
             out.extend(_source(finding, reader))
+    return "".join(line + "\n" for line in out)
+
+
+def grouped(findings: Sequence[Finding], *, show_source: bool = False, read_line: Optional[LineReader] = None) -> str:
+    """The findings under one ``path:`` header per file, each as ``  line:col CODE message``,
+    with a blank line between files; "" for none."""
+    reader = read_line or _FileLines()
+    out: List[str] = []
+    current: Optional[str] = None
+    for finding in findings:
+        if finding.path != current:
+            if current is not None:
+                out.append("")
+            out.append(f"{finding.path}:")
+            current = finding.path
+        out.append(f"  {finding.line}:{finding.col} {finding.code} {finding.message}")
+        if show_source:
+            out.extend(_source(finding, reader, prefix="    "))
     return "".join(line + "\n" for line in out)
 
 
