@@ -19,14 +19,16 @@ import click
 from flaskmongo_lint import __version__, baseline
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
 from flaskmongo_lint.docs import terminal
-from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
 from flaskmongo_lint.report.meta import all_codes, lookup
+from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.report.text import LineReader
 from flaskmongo_lint.report.text import statistics as render_statistics
-from flaskmongo_lint.runner import run
+from flaskmongo_lint.runner import RunResult, run, run_source
 
 PROG = "flaskmongo-lint"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+STDIN = "-"
 
 
 class _Fail(Exception):
@@ -101,6 +103,7 @@ def _explain(code_or_name: str) -> str:
 @click.option("--config", "config_file", metavar="FILE", help="Read [tool.flaskmongo-lint] from FILE instead of the nearest pyproject.toml.")
 @click.option("--baseline", "baseline_file", metavar="FILE", help="Do not report the findings recorded in FILE (see --write-baseline).")
 @click.option("--write-baseline", metavar="FILE", help="Record the current findings in FILE and report nothing.")
+@click.option("--stdin-filename", metavar="PATH", help="Lint standard input (PATH '-') as if it were the file PATH.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported (errors still exit 2).")
 @click.option("--show-source", is_flag=True, help="Show the source line and carets under each finding (text, grouped).")
 @click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
@@ -114,7 +117,8 @@ def _explain(code_or_name: str) -> str:
 def cli(**options: Any) -> None:
     """Find IDOR, mass assignment, unguarded ObjectId and NoSQL injection in Flask + PyMongo code.
 
-    Lints the Python files under each PATH (default: the current directory).
+    Lints the Python files under each PATH (default: the current directory), or standard input
+    when PATH is '-'.
     """
     opts = Options(**options)
     try:
@@ -142,6 +146,7 @@ class Options:
     config_file: Optional[str]
     baseline_file: Optional[str]
     write_baseline: Optional[str]
+    stdin_filename: Optional[str]
     exit_zero: bool
     show_source: bool
     statistics: bool
@@ -166,6 +171,28 @@ def _configure(o: Options) -> Config:
     return config
 
 
+def _reads_stdin(o: Options) -> bool:
+    """Standard input is linted for the path '-', or for --stdin-filename with no path (as Ruff)."""
+    if STDIN in o.paths:
+        if len(o.paths) > 1:
+            raise _Fail("'-' (standard input) cannot be combined with other paths")
+        return True
+    if o.stdin_filename is not None:
+        if o.paths:
+            raise _Fail("--stdin-filename names the file standard input stands for: give '-' as the only path")
+        return True
+    return False
+
+
+def _lint(o: Options, config: Config) -> Tuple[RunResult, Optional[List[str]]]:
+    """The run's result, and the lines of standard input when that is what was linted."""
+    if _reads_stdin(o):
+        source = sys.stdin.buffer.read()
+        result = run_source(o.stdin_filename or STDIN, source, config)
+        return result, source.decode("utf-8", errors="replace").splitlines()
+    return run(list(o.paths) or ["."], config, jobs=o.jobs), None
+
+
 def _main(o: Options) -> int:
     # Rule documentation needs no configuration, so a broken pyproject.toml cannot hide it.
     if o.list_rules:
@@ -183,7 +210,7 @@ def _main(o: Options) -> int:
     known = baseline.load(config.baseline) if config.baseline and not o.write_baseline else None
 
     started = time.perf_counter()
-    result = run(list(o.paths) or ["."], config, jobs=o.jobs)
+    result, stdin_lines = _lint(o, config)
     if o.verbose:
         elapsed = time.perf_counter() - started
         click.echo(
@@ -196,8 +223,11 @@ def _main(o: Options) -> int:
         _error(f"path does not exist: {path}")
 
     findings = _apply_baseline(o, config, known, result.findings)
-    report = render(o.output_format, findings, show_source=o.show_source,
-                    execution_successful=not (result.internal_error or result.missing))
+    read_line = _lines_reader(stdin_lines) if stdin_lines is not None else None
+    report = render(
+        o.output_format, findings, show_source=o.show_source, read_line=read_line,
+        execution_successful=not (result.internal_error or result.missing),
+    )
     extra: List[str] = []
     if o.statistics and findings:
         stats = render_statistics(findings)
@@ -231,6 +261,15 @@ def _apply_baseline(
         _note(f"{len(hidden)} finding(s) hidden by the baseline {o.baseline_file or os.path.relpath(known.path)}")
         return reported
     return findings
+
+
+def _lines_reader(lines: List[str]) -> LineReader:
+    """--show-source for standard input: its lines, whatever is on disk under its name."""
+
+    def read_line(_path: str, number: int) -> Optional[str]:
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    return read_line
 
 
 def _write(report: str, output_file: Optional[str]) -> None:

@@ -20,7 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import checker, noqa
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.files import discover, missing_paths, path_matches
+from flaskmongo_lint.files import discover, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.fingerprints import assign_fingerprints
 
@@ -90,27 +90,28 @@ def check_file(path: str, config: Config) -> FileResult:
     return lint_source(path, source, config)
 
 
-def lint_source(path: str, source: bytes, config: Config) -> FileResult:
+def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = True) -> FileResult:
     """The findings of one file, ``source`` read as if it were ``path``: the one place a file's
-    text becomes findings.
+    text becomes findings, for files on disk, standard input and the flake8 plugin alike.
 
-    Applies skip-file, select/ignore, per-file-ignores for ``path`` and noqa, FM002 included;
-    assigns fingerprints. Never raises: an exception from the engine becomes an FM000 finding
-    and its traceback ``FileResult.error``.
+    Applies skip-file, select/ignore, per-file-ignores for ``path`` and (unless ``apply_noqa`` is
+    false, for flake8, which applies its own) noqa, FM002 included; assigns fingerprints. The
+    baseline is applied by the caller, over the whole run. Never raises: an exception from the
+    engine becomes an FM000 finding and its traceback ``FileResult.error``.
     """
     if skips_file(source):
         return FileResult(path, ())
     flask = might_be_flask(source)
     # FM002 looks at every file with a noqa, Flask or not: a noqa in a file the rules never
     # report on silences nothing.
-    wants_unused_noqa = config.is_selected(noqa.UNUSED_NOQA) and b"noqa" in source.lower()
+    wants_unused_noqa = apply_noqa and config.is_selected(noqa.UNUSED_NOQA) and b"noqa" in source.lower()
     if not flask and not wants_unused_noqa:
         return FileResult(path, ())
     try:
         text = _decode(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(str(exc))}")
-        return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
+        return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config, apply_noqa))
 
     error: Optional[str] = None
     findings: List[Finding] = []
@@ -124,15 +125,17 @@ def lint_source(path: str, source: bytes, config: Config) -> FileResult:
             findings = [Finding(path, 1, 1, INTERNAL_ERROR, message)]
     # Before suppression, so a fingerprint does not depend on what this run selects or silences.
     findings = assign_fingerprints(findings, config.root)
-    kept = list(_suppress(findings, text, path, config))
+    kept = list(_suppress(findings, text, path, config, apply_noqa))
     if wants_unused_noqa and not any(f.code in (INTERNAL_ERROR, UNREADABLE) for f in findings):
         # A file that did not parse tells nothing about which noqa comments are used.
         unused = assign_fingerprints(noqa.unused_noqa(findings, text, path), config.root)
-        kept.extend(_suppress(unused, text, path, config))
+        kept.extend(_suppress(unused, text, path, config, apply_noqa))
     return FileResult(path, tuple(sorted(kept)), error)
 
 
-def _suppress(findings: Sequence[Finding], text: str, path: str, config: Config) -> Tuple[Finding, ...]:
+def _suppress(
+    findings: Sequence[Finding], text: str, path: str, config: Config, apply_noqa: bool = True
+) -> Tuple[Finding, ...]:
     """Drop what select/ignore, per-file-ignores and noqa silence. FM000 is always kept: an
     internal error makes the exit status 2, and that must never happen without a message."""
     per_file: Tuple[str, ...] = ()
@@ -144,7 +147,9 @@ def _suppress(findings: Sequence[Finding], text: str, path: str, config: Config)
         for f in findings
         if f.code == INTERNAL_ERROR or (config.is_selected(f.code) and not f.code.startswith(per_file))
     ]
-    return tuple(sorted(noqa.filter_findings(kept, text)))
+    if apply_noqa:
+        kept = noqa.filter_findings(kept, text)
+    return tuple(sorted(kept))
 
 
 def _workers(jobs: Optional[int], files: int) -> int:
@@ -190,4 +195,16 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
         tracebacks=tracebacks,
         jobs=used,
         missing=tuple(missing_paths(list(paths) or ["."])),
+    )
+
+
+def run_source(path: str, source: bytes, config: Config) -> RunResult:
+    """Lint one file's text that does not come from disk (standard input) as if it were ``path``."""
+    result = lint_source(display_path(path), source, config)
+    tracebacks = ((result.path, result.error),) if result.error is not None else ()
+    return RunResult(
+        findings=result.findings,
+        files=(result.path,),
+        internal_error=bool(tracebacks),
+        tracebacks=tracebacks,
     )
