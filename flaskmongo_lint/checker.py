@@ -2,7 +2,6 @@
 the findings."""
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
@@ -10,9 +9,12 @@ from typing import Any, Dict, List, Sequence, Tuple
 import libcst as cst
 
 from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult, internal_error
-from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.analysis.cstutil import code_of
+from flaskmongo_lint.analysis.lattice import Site
+from flaskmongo_lint.findings import Finding, FlowStep, Location
+from flaskmongo_lint.fingerprints import Scopes, normalised_code
 from flaskmongo_lint.modules import Namer, SourceFile
-from flaskmongo_lint.positions import Positions
+from flaskmongo_lint.positions import Positions, parse_error
 from flaskmongo_lint.rules import ALL_RULES
 from flaskmongo_lint.rules.base import Occurrence, Report, RuleContext
 from flaskmongo_lint.settings import AnalysisSettings
@@ -47,8 +49,8 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
             try:
                 tree = cst.parse_module(f.source)
             except cst.ParserSyntaxError as exc:
-                line, col = _error_position(exc)
-                out.findings[f.path].append(Finding(f.path, line, col, "FM001", f"cannot parse: {exc.message}"))
+                line, col, message = parse_error(exc, f.source)
+                out.findings[f.path].append(Finding(f.path, line, col, "FM001", f"cannot parse: {message}"))
                 continue
             except Exception as exc:  # noqa: BLE001 - the parser failing on one file must not end the run
                 out.errors[f.path] = internal_error(exc)
@@ -97,18 +99,76 @@ def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, s
         weaker = SUPERSEDES.get(code)
         if weaker is not None:
             chosen.pop((module, node_id, weaker), None)
-    positions: Dict[str, Positions] = {}
+    places = _Places(paths, trees, sources)
     out: List[Finding] = []
     for (module, _, code), (report, _) in chosen.items():
         path = paths.get(module)
         if path is None or path in errors:
             continue
-        pos = positions.get(module)
-        if pos is None:
-            pos = positions[module] = Positions(trees[module], sources[module])
-        line, col = pos.of(report.site.node, report.site.top)
-        out.append(Finding(path, line, col, code, report.message, report.confidence))
+        line, col, end_line, end_col = places.span(report.site)
+        out.append(Finding(
+            path, line, col, code, report.message, report.confidence, end_line=end_line, end_col=end_col,
+            snippet=normalised_code(report.site.node), scope=places.scope(report.site),
+            flow=places.flow(report, code), related=places.related(report),
+        ))
     return out
+
+
+class _Places:
+    """Positions of sites in any module of the project, computed only for what is reported."""
+
+    def __init__(self, paths: Dict[str, str], trees: Dict[str, cst.Module], sources: Dict[str, bytes]) -> None:
+        self.paths, self.trees, self.sources = paths, trees, sources
+        self._positions: Dict[str, Positions] = {}
+        self._scopes: Dict[str, Scopes] = {}
+
+    def positions(self, module: str) -> Positions:
+        found = self._positions.get(module)
+        if found is None:
+            found = self._positions[module] = Positions(self.trees[module], self.sources[module])
+        return found
+
+    def span(self, site: Site) -> Tuple[int, int, int, int]:
+        return self.positions(site.module).span(site.node, site.top)
+
+    def scope(self, site: Site) -> str:
+        scopes = self._scopes.get(site.module)
+        if scopes is None:
+            scopes = self._scopes[site.module] = Scopes(self.positions(site.module))
+        return scopes.of(site.node, site.top)
+
+    def _known(self, site: Site) -> bool:
+        return site.module in self.trees
+
+    def flow(self, report: Report, code: str) -> Tuple[FlowStep, ...]:
+        """The client data's way from its source to the reported place."""
+        steps: List[FlowStep] = []
+        for step in report.trace:
+            if not self._known(step.site):
+                continue
+            line, col, end_line, end_col = self.span(step.site)
+            steps.append(FlowStep(self.paths[step.site.module], line, col, end_line, end_col, step.note))
+        if not steps:
+            return ()
+        line, col, end_line, end_col = self.span(report.site)
+        sink = FlowStep(self.paths[report.site.module], line, col, end_line, end_col,
+                        f"{code}: {_short(code_of(report.site.node))}")
+        return tuple(steps) + (sink,)
+
+    def related(self, report: Report) -> Tuple[Location, ...]:
+        out = []
+        for site in report.related:
+            if not self._known(site):
+                continue
+            line, col, end_line, end_col = self.span(site)
+            out.append(Location(self.paths[site.module], line, col, end_line, end_col,
+                                "a query that scopes this collection by its owner"))
+        return tuple(sorted(set(out)))[:3]
+
+
+def _short(text: str, limit: int = 70) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 3] + "..."
 
 
 def _better(a: Report, b: Report) -> bool:
@@ -124,17 +184,6 @@ def check_source(source: bytes, path: str, settings: AnalysisSettings) -> List[F
     if result.errors:
         raise RuntimeError(next(iter(result.errors.values()))[1])
     return result.findings[path]
-
-
-_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
-
-
-def _error_position(exc: cst.ParserSyntaxError) -> Tuple[int, int]:
-    """Where the parser gave up. The message's "error at L:C" is more exact than raw_line/column."""
-    found = _ERROR_AT.search(exc.message)
-    if found:
-        return int(found.group(1)), int(found.group(2))
-    return exc.raw_line, exc.raw_column + 1
 
 
 __all__ = ["ProjectFindings", "check_files", "check_source"]

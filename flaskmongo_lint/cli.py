@@ -1,32 +1,50 @@
 """The command line: options in, exit status out. No analysis here.
 
 Exit status: 0 nothing reported, 1 something reported (``--exit-zero``: 0), 2 a usage or
-configuration error or an internal error (FM000) in some file.
+configuration error, a path that does not exist, or an internal error (FM000) in some file.
+Every error is one line on stderr, ``flaskmongo-lint: error: <message>``, click's usage errors
+included.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from dataclasses import dataclass, replace
+from typing import Any, List, Optional, Sequence, Tuple
 
 import click
 
-from flaskmongo_lint import __version__
-from flaskmongo_lint.config import ConfigError, describe, load_config, parse_codes
-from flaskmongo_lint.files import DiscoveryError
-from flaskmongo_lint.report import FORMATS, render
-from flaskmongo_lint.report.meta import all_codes, code_info
+from flaskmongo_lint import __version__, baseline
+from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
+from flaskmongo_lint.docs import terminal
+from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
+from flaskmongo_lint.report.meta import all_codes, lookup
+from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.report.text import LineReader
 from flaskmongo_lint.report.text import statistics as render_statistics
-from flaskmongo_lint.runner import run
+from flaskmongo_lint.runner import RunResult, run, run_source
 
 PROG = "flaskmongo-lint"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+STDIN = "-"
 
 
 class _Fail(Exception):
     """An error to report as ``flaskmongo-lint: error: <message>`` with exit status 2."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _error(message: str) -> None:
+    click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
+
+
+def _note(message: str) -> None:
+    click.echo(f"{PROG}: {message}", err=True)
 
 
 class _Jobs(click.ParamType):
@@ -48,8 +66,17 @@ class _Jobs(click.ParamType):
         return number
 
 
-def _error(message: str) -> None:
-    click.echo(f"{PROG}: error: {message}", err=True)
+class _Command(click.Command):
+    """A click command whose usage errors are one line like every other error, instead of
+    click's usage text, blank line and "Error: ..." (three lines a CI log reader must parse)."""
+
+    def make_context(self, info_name: Optional[str], args: List[str], parent: Optional[click.Context] = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            _error(f"{exc.format_message().rstrip('.')} (see --help)")
+            raise click.exceptions.Exit(EXIT_ERROR) from exc
 
 
 def _list_rules() -> str:
@@ -60,46 +87,49 @@ def _list_rules() -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _explain(code: str) -> str:
-    info = code_info(code.strip().upper())
+def _explain(code_or_name: str) -> str:
+    info = lookup(code_or_name)
     if info is None:
-        raise _Fail(f"unknown rule code {code!r} (see --list-rules)")
-    cwe = f", CWE-{info.cwe}" if info.cwe is not None else ""
-    return f"{info.code} {info.name} ({info.severity}{cwe})\n\n{info.explanation}\n"
+        raise _Fail(f"unknown rule code or name {code_or_name!r} (see --list-rules)")
+    return terminal(info)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--select", metavar="CODES", help="Report only these codes or prefixes (comma-separated); replaces the configured select.")
 @click.option("--ignore", metavar="CODES", help="Do not report these codes or prefixes; replaces the configured ignore.")
 @click.option("--extend-select", metavar="CODES", help="Add codes or prefixes to the configured select.")
 @click.option("--extend-ignore", metavar="CODES", help="Add codes or prefixes to the configured ignore.")
 @click.option("--config", "config_file", metavar="FILE", help="Read [tool.flaskmongo-lint] from FILE instead of the nearest pyproject.toml.")
+@click.option("--baseline", "baseline_file", metavar="FILE", help="Do not report the findings recorded in FILE (see --write-baseline).")
+@click.option("--write-baseline", metavar="FILE", help="Record the current findings in FILE and report nothing.")
+@click.option("--stdin-filename", metavar="PATH", help="Lint standard input (PATH '-') as if it were the file PATH.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported (errors still exit 2).")
-@click.option("--show-source", is_flag=True, help="Show the source line and a caret under each finding (text format).")
+@click.option("--show-source", is_flag=True, help="Show the source line and carets under each finding (text, grouped).")
 @click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True, help="Output format.")
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
 @click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default; 1 = in-process).")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, severity, CWE, summary.")
-@click.option("--explain", metavar="CODE", help="Explain a rule: what, why, example and fix.")
+@click.option("--explain", metavar="CODE", help="Explain a rule (a code like FM101 or a name like unscoped-read).")
 @click.option("--verbose", "-v", is_flag=True, help="Say what is going on on stderr; show tracebacks of internal errors.")
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
 def cli(**options: Any) -> None:
     """Find IDOR, mass assignment, unguarded ObjectId and NoSQL injection in Flask + PyMongo code.
 
-    Lints the Python files under each PATH (default: the current directory).
+    Lints the Python files under each PATH (default: the current directory), or standard input
+    when PATH is '-'.
     """
     opts = Options(**options)
     try:
         status = _main(opts)
-    except (_Fail, ConfigError, DiscoveryError) as exc:
+    except (_Fail, ConfigError) as exc:
         _error(str(exc))
         status = EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - a bug in the linter: one line, unless asked for more
         if opts.verbose:
             traceback.print_exc()
-        _error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}")
+        _error(f"unexpected {type(exc).__name__}: {exc}")
         status = EXIT_ERROR
     sys.exit(status)
 
@@ -114,6 +144,9 @@ class Options:
     extend_select: Optional[str]
     extend_ignore: Optional[str]
     config_file: Optional[str]
+    baseline_file: Optional[str]
+    write_baseline: Optional[str]
+    stdin_filename: Optional[str]
     exit_zero: bool
     show_source: bool
     statistics: bool
@@ -125,6 +158,41 @@ class Options:
     verbose: bool
 
 
+def _configure(o: Options) -> Config:
+    config = load_config(o.config_file)
+    config = config.with_overrides(
+        select=parse_codes(o.select, "--select", allow_empty=False) if o.select is not None else None,
+        ignore=parse_codes(o.ignore, "--ignore") if o.ignore is not None else None,
+        extend_select=parse_codes(o.extend_select, "--extend-select") if o.extend_select else (),
+        extend_ignore=parse_codes(o.extend_ignore, "--extend-ignore") if o.extend_ignore else (),
+    )
+    if o.baseline_file is not None:
+        config = replace(config, baseline=os.path.abspath(o.baseline_file))
+    return config
+
+
+def _reads_stdin(o: Options) -> bool:
+    """Standard input is linted for the path '-', or for --stdin-filename with no path (as Ruff)."""
+    if STDIN in o.paths:
+        if len(o.paths) > 1:
+            raise _Fail("'-' (standard input) cannot be combined with other paths")
+        return True
+    if o.stdin_filename is not None:
+        if o.paths:
+            raise _Fail("--stdin-filename names the file standard input stands for: give '-' as the only path")
+        return True
+    return False
+
+
+def _lint(o: Options, config: Config) -> Tuple[RunResult, Optional[List[str]]]:
+    """The run's result, and the lines of standard input when that is what was linted."""
+    if _reads_stdin(o):
+        source = sys.stdin.buffer.read()
+        result = run_source(o.stdin_filename or STDIN, source, config)
+        return result, source.decode("utf-8", errors="replace").splitlines()
+    return run(list(o.paths) or ["."], config, jobs=o.jobs), None
+
+
 def _main(o: Options) -> int:
     # Rule documentation needs no configuration, so a broken pyproject.toml cannot hide it.
     if o.list_rules:
@@ -134,19 +202,15 @@ def _main(o: Options) -> int:
         click.echo(_explain(o.explain), nl=False)
         return EXIT_CLEAN
 
-    config = load_config(o.config_file)
-    config = config.with_overrides(
-        select=parse_codes(o.select, "--select") if o.select is not None else None,
-        ignore=parse_codes(o.ignore, "--ignore") if o.ignore is not None else None,
-        extend_select=parse_codes(o.extend_select, "--extend-select") if o.extend_select else (),
-        extend_ignore=parse_codes(o.extend_ignore, "--extend-ignore") if o.extend_ignore else (),
-    )
+    config = _configure(o)
     if o.verbose:
         for line in describe(config):
             click.echo(line, err=True)
+    # Read before linting: a broken baseline is a configuration error, found in no time.
+    known = baseline.load(config.baseline) if config.baseline and not o.write_baseline else None
 
     started = time.perf_counter()
-    result = run(list(o.paths) or ["."], config, jobs=o.jobs)
+    result, stdin_lines = _lint(o, config)
     if o.verbose:
         elapsed = time.perf_counter() - started
         click.echo(
@@ -155,25 +219,57 @@ def _main(o: Options) -> int:
         )
         for path, trace in result.tracebacks:
             click.echo(f"internal error in {path}:\n{trace}", err=True, nl=False)
+    for path in result.missing:
+        _error(f"path does not exist: {path}")
 
-    report = render(o.output_format, result.findings, show_source=o.show_source, internal_error=result.internal_error)
+    findings = _apply_baseline(o, config, known, result.findings)
+    read_line = _lines_reader(stdin_lines) if stdin_lines is not None else None
+    report = render(
+        o.output_format, findings, show_source=o.show_source, read_line=read_line,
+        execution_successful=not (result.internal_error or result.missing),
+    )
     extra: List[str] = []
-    if o.statistics and result.findings:
-        stats = render_statistics(result.findings)
-        if o.output_format == "text":
-            report += stats
-        else:
+    if o.statistics and findings:
+        stats = render_statistics(findings)
+        if o.output_format in MACHINE_FORMATS:
             # Keep machine-readable output parseable: the counts go to stderr instead.
             extra.append(stats)
+        else:
+            report += stats
     _write(report, o.output_file)
     for text in extra:
         click.echo(text, err=True, nl=False)
 
-    if result.internal_error:
+    if result.internal_error or result.missing:
         return EXIT_ERROR
-    if result.findings and not o.exit_zero:
+    if findings and not o.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _apply_baseline(
+    o: Options, config: Config, known: Optional[baseline.Baseline], findings: Sequence[Finding]
+) -> Sequence[Finding]:
+    """The findings to report: all of them, or for --write-baseline only what a baseline cannot
+    record (FM000), or with a baseline only those it does not hide (and a note of how many)."""
+    if o.write_baseline:
+        recorded = baseline.write(o.write_baseline, findings, config.root)
+        _note(f"wrote {recorded} finding(s) to {o.write_baseline}")
+        return [f for f in findings if f.code in baseline.NEVER_BASELINED]
+    if known is not None:
+        reported, hidden = known.split(findings)
+        _note(f"{len(hidden)} finding(s) hidden by the baseline {o.baseline_file or os.path.relpath(known.path)}")
+        return reported
+    return findings
+
+
+def _lines_reader(lines: List[str]) -> LineReader:
+    """--show-source for standard input: its lines, whatever is on disk under its name."""
+
+    def read_line(_path: str, number: int) -> Optional[str]:
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    return read_line
 
 
 def _write(report: str, output_file: Optional[str]) -> None:

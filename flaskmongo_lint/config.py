@@ -31,8 +31,12 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
 # A code or a prefix of one: "FM", "FM1", "FM10", "FM101". Rule codes have three digits, so a
 # longer number can never match anything and is surely a typo.
 _CODE_RE = re.compile(r"^FM[0-9]{0,3}$")
-# FM000 and FM001 are reported by the runner, not by rules (see rules.META_CODES).
+# FM000-FM002 are reported by the runner, not by rules (see report/meta.py).
 _META_PREFIX = "FM0"
+# Codes that only a select entry naming them (or a prefix longer than "FM") switches on: FM002
+# (unused noqa) is hygiene a team opts into, not a security finding.
+OPT_IN_CODES: Tuple[str, ...] = ("FM002",)
+_ALL_PREFIX = "FM"
 
 
 class ConfigError(Exception):
@@ -55,6 +59,8 @@ class Config:
     root: str = "."
     # The file this was loaded from, for --verbose; None when only defaults are in force.
     source: Optional[str] = None
+    # A baseline file (``baseline`` key, absolute): findings recorded in it are not reported.
+    baseline: Optional[str] = None
 
     @property
     def all_excludes(self) -> Tuple[str, ...]:
@@ -66,9 +72,15 @@ class Config:
         Like Ruff and flake8: the longest prefix of ``code`` found in select or ignore decides,
         and on a tie ignore wins. The meta codes (FM000, FM001) behave as if "FM" were always
         selected, so narrowing ``select`` to some rules never hides a file that could not be
-        parsed; only an explicit ignore does.
+        parsed; only an explicit ignore does. An opt-in code (FM002) is selected only by an entry
+        more specific than "FM" ("FM002", "FM00", "FM0").
         """
-        select = self.select + ("FM",) if code.startswith(_META_PREFIX) else self.select
+        if code in OPT_IN_CODES:
+            select = tuple(s for s in self.select if s != _ALL_PREFIX)
+        elif code.startswith(_META_PREFIX):
+            select = self.select + (_ALL_PREFIX,)
+        else:
+            select = self.select
         best_select = _longest_prefix(code, select)
         best_ignore = _longest_prefix(code, self.ignore)
         if best_select < 0:
@@ -122,9 +134,15 @@ def validate_code(code: str, where: str) -> str:
     return normal
 
 
-def parse_codes(text: str, where: str) -> Tuple[str, ...]:
-    """Codes from a command-line value: separated by commas and/or whitespace."""
+def parse_codes(text: str, where: str, *, allow_empty: bool = True) -> Tuple[str, ...]:
+    """Codes from a command-line value: separated by commas and/or whitespace.
+
+    ``allow_empty=False`` (``--select``) makes an empty value an error: ``--select ""`` would
+    otherwise switch every rule off and report a clean run.
+    """
     parts = [p for p in re.split(r"[,\s]+", text) if p]
+    if not parts and not allow_empty:
+        raise ConfigError(f"{where} is empty, so nothing would be reported: give codes or prefixes (FM is everything)")
     return _dedupe(validate_code(p, where) for p in parts)
 
 
@@ -137,11 +155,12 @@ def _kebab(name: str) -> str:
 
 
 _LIST_KEYS: Tuple[str, ...] = ("select", "ignore", "exclude", "extend-exclude")
+_PATH_KEYS: Tuple[str, ...] = ("baseline",)
 _ANALYSIS_KEYS: Dict[str, str] = {}
 for _name in ANALYSIS_LISTS:
     _ANALYSIS_KEYS[_kebab(_name)] = _name
     _ANALYSIS_KEYS["extend-" + _kebab(_name)] = _name
-VALID_KEYS: Tuple[str, ...] = _LIST_KEYS + ("per-file-ignores",) + tuple(_ANALYSIS_KEYS)
+VALID_KEYS: Tuple[str, ...] = _LIST_KEYS + _PATH_KEYS + ("per-file-ignores",) + tuple(_ANALYSIS_KEYS)
 
 
 def _display(path: str) -> str:
@@ -246,6 +265,9 @@ def config_from_table(table: Any, path: str) -> Config:
     changes: Dict[str, Any] = {}
     if "select" in table:
         changes["select"] = codes("select", strings("select"))
+        if not changes["select"]:
+            raise ConfigError(f"'select' in {where_file} is empty, so nothing would be reported: "
+                              f"list codes or prefixes (select = [\"FM\"] is everything)")
     if "ignore" in table:
         changes["ignore"] = codes("ignore", strings("ignore"))
     if "exclude" in table:
@@ -254,6 +276,12 @@ def config_from_table(table: Any, path: str) -> Config:
         changes["extend_exclude"] = strings("extend-exclude")
     if "per-file-ignores" in table:
         changes["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"], where_file)
+    if "baseline" in table:
+        value = table["baseline"]
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"'baseline' in {where_file} must be a file name (a string)")
+        # Relative to the configuration file, like the path patterns.
+        changes["baseline"] = os.path.join(os.path.dirname(os.path.abspath(path)), value)
 
     analysis: Dict[str, Tuple[str, ...]] = {}
     defaults = AnalysisSettings()
@@ -292,4 +320,5 @@ def describe(config: Config) -> List[str]:
         f"config: {source}",
         f"select: {', '.join(config.select) or '(nothing)'}",
         f"ignore: {', '.join(config.ignore) or '(nothing)'}",
+        f"baseline: {_display(config.baseline) if config.baseline else '(none)'}",
     ]

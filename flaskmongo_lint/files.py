@@ -13,16 +13,12 @@ from typing import Iterator, List, Sequence, Set
 from flaskmongo_lint.config import Config
 
 
-class DiscoveryError(Exception):
-    """A path given on the command line does not exist."""
-
-
 def display_path(path: str) -> str:
     """The form a path is printed in: as given, normalised (``./a/../b.py`` -> ``b.py``)."""
     return os.path.normpath(path)
 
 
-def _relative_to_root(path: str, root: str) -> str:
+def relative_to_root(path: str, root: str) -> str:
     """``path`` relative to ``root`` with forward slashes; the absolute path when outside it."""
     absolute = os.path.abspath(path)
     try:
@@ -52,7 +48,7 @@ def path_matches(path: str, pattern: str, root: str) -> bool:
     pattern = _normalise_pattern(pattern)
     if "/" not in pattern:
         return fnmatch.fnmatch(os.path.basename(os.path.normpath(path)), pattern)
-    rel = _relative_to_root(path, root)
+    rel = relative_to_root(path, root)
     candidates = {pattern}
     if "**/" in pattern:
         candidates.add(pattern.replace("**/", ""))
@@ -86,18 +82,23 @@ def _walk(directory: str, config: Config) -> Iterator[str]:
             yield path
 
 
+def missing_paths(paths: Sequence[str]) -> List[str]:
+    """The paths of ``paths`` that do not exist, in the order given."""
+    return [p for p in paths if not os.path.exists(p)]
+
+
 def discover(paths: Sequence[str], config: Config) -> List[str]:
     """The files to lint under ``paths`` (default ``.``): display paths, deduplicated, in order.
 
-    Raises DiscoveryError for a path that does not exist (before anything is linted).
+    A path that does not exist is passed over (see :func:`missing_paths`): the run reports it
+    and lints the rest.
     """
     given = list(paths) or ["."]
-    missing = [p for p in given if not os.path.exists(p)]
-    if missing:
-        raise DiscoveryError(f"path does not exist: {missing[0]}")
     seen: Set[str] = set()
     result: List[str] = []
     for path in given:
+        if not os.path.exists(path):
+            continue
         if os.path.isdir(path):
             found: Iterator[str] = _walk(path, config)
         else:

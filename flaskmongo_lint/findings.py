@@ -1,13 +1,48 @@
-"""The one type every reporter renders."""
+"""The one type every reporter renders, and the places it can point at.
+
+Positions are 1-based; an end position is exclusive (the column just after the last character),
+as SARIF and the Language Server Protocol count. An end of 0 means "unknown": reporters then use
+the start.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file that matters to a finding (for example the owner-scoped twin query that
+    shows a collection is per-user)."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    message: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class FlowStep:
+    """One step of the path client data takes to the sink: the first step is the source (a route
+    parameter, ``request.json`` ...), the last one the reported call."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    message: str = ""
 
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One problem at one place. Ordered by path, line, column, code: the output order."""
+    """One problem at one place. Ordered by path, line, column, code, message: the output order.
+
+    The fields after ``confidence`` have defaults so that a finding can be built from a position
+    and a message alone (FM000/FM001, tests); the checker fills them where it knows them.
+    """
 
     path: str
     line: int  # 1-based
@@ -15,6 +50,20 @@ class Finding:
     code: str
     message: str
     confidence: Optional[str] = None  # "high" / "medium" for the owner-scope rules, else None
+    end_line: int = 0  # 1-based; 0 = unknown
+    end_col: int = 0  # 1-based, exclusive; 0 = unknown
+    snippet: str = ""  # normalised source of the reported node (see fingerprints.py)
+    scope: str = ""  # normalised signature of the enclosing function, "" at module level
+    flow: Tuple[FlowStep, ...] = ()  # source -> sink
+    related: Tuple[Location, ...] = ()
+    fingerprint: str = ""  # stable identity across unrelated edits (see fingerprints.py)
+
+    @property
+    def end(self) -> Tuple[int, int]:
+        """(end line, end column), falling back to a one-character span at the start when unknown."""
+        if self.end_line <= 0 or self.end_col <= 0:
+            return self.line, self.col + 1
+        return self.end_line, self.end_col
 
     def render(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"

@@ -1,4 +1,4 @@
-"""Line and column of the nodes a finding points at, without a position pass over the whole file.
+"""Line and column (start and end) of the nodes a finding points at, without a position pass over the whole file.
 
 libcst's PositionProvider regenerates the code of the entire module to count lines: on a file
 with one finding that costs more than parsing it. Instead, each finding's module-level statement
@@ -9,6 +9,7 @@ Top-level statements sit at column 0, so columns need no shift.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, Optional, Tuple
 
 import libcst as cst
@@ -25,14 +26,26 @@ class Positions:
 
     def of(self, node: cst.CSTNode, top: Optional[cst.CSTNode]) -> Tuple[int, int]:
         """(line, column), both 1-based, of ``node`` inside the module-level statement ``top``."""
+        line, col, _, _ = self.span(node, top)
+        return line, col
+
+    def span(self, node: cst.CSTNode, top: Optional[cst.CSTNode]) -> Tuple[int, int, int, int]:
+        """(line, column, end line, end column) of ``node`` inside the module-level statement
+        ``top``: 1-based, the end exclusive (the column after the node's last character), which is
+        how SARIF regions and LSP ranges count."""
+        found, offset = self._range(node, top)
+        return found.start.line + offset, found.start.column + 1, found.end.line + offset, found.end.column + 1
+
+    def _range(self, node: cst.CSTNode, top: Optional[cst.CSTNode]) -> Tuple[CodeRange, int]:
+        """libcst's range of ``node`` (columns 0-based) and the line offset to add to it."""
         if top is not None:
             first_lines = self._statement_lines()
             if first_lines is not None and id(top) in first_lines:
                 offset, ranges = self._statement(top, first_lines[id(top)])
                 found = ranges.get(node)
                 if found is not None:
-                    return found.start.line + offset, found.start.column + 1
-        return self._from_whole(node)
+                    return found, offset
+        return self._from_whole(node), 0
 
     def _statement(self, top: cst.CSTNode, first_line: int) -> Tuple[int, Dict[cst.CSTNode, CodeRange]]:
         cached = self._by_statement.get(id(top))
@@ -64,8 +77,41 @@ class Positions:
             self._first_lines = lines
         return self._first_lines
 
-    def _from_whole(self, node: cst.CSTNode) -> Tuple[int, int]:
+    def _from_whole(self, node: cst.CSTNode) -> CodeRange:
         if self._whole is None:
             self._whole = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
-        found = self._whole[node]
-        return found.start.line, found.start.column + 1
+        return self._whole[node]
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)(?:: )?")
+
+
+def parse_error(exc: cst.ParserSyntaxError, source: bytes) -> Tuple[int, int, str]:
+    """(line, column, message) of a parse error: 1-based and inside the file.
+
+    libcst's message says "error at L:C" with C counted from 0, which is more exact than
+    raw_line/raw_column; at an unexpected end of file it names the line after the last one, and
+    that becomes the end of the last line, so editors, SARIF viewers and ``--show-source`` have a
+    real place to show. The "error at" part is cut from the message, which would contradict the
+    finding's own (1-based) position.
+    """
+    found = _ERROR_AT.search(exc.message)
+    if found:
+        line, col = int(found.group(1)), int(found.group(2)) + 1
+    else:
+        # A tokenizer error ("unterminated string literal") is placed at the start of the file;
+        # Python's own parser knows the line (the source is only parsed, never run).
+        line, col = exc.raw_line, exc.raw_column + 1
+        try:
+            ast.parse(source)
+        except SyntaxError as error:
+            if error.lineno:
+                line, col = error.lineno, error.offset or 1
+        except (ValueError, MemoryError, RecursionError):
+            pass
+    lines = source.decode("utf-8", errors="replace").splitlines() or [""]
+    if line > len(lines):
+        line, col = len(lines), len(lines[-1]) + 1
+    line = max(line, 1)
+    col = max(1, min(col, len(lines[line - 1]) + 1))
+    return line, col, _ERROR_AT.sub("", exc.message, count=1)

@@ -13,20 +13,24 @@ import concurrent.futures
 import functools
 import io
 import os
+import re
 import tokenize
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import checker, noqa
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.files import discover, path_matches
+from flaskmongo_lint.files import discover, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding
-from flaskmongo_lint.modules import FLASK_MARKERS, SourceFile, components, name_files
+from flaskmongo_lint.fingerprints import assign_fingerprints
+from flaskmongo_lint.modules import FLASK_MARKERS, Namer, SourceFile, components, name_files
 
 # Below this many groups a process pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 8
+# Linting one file (standard input, flake8) reads its project from disk, up to this many files.
+PROJECT_FILES_LIMIT = 5000
 
 INTERNAL_ERROR = "FM000"
 UNREADABLE = "FM001"
@@ -52,10 +56,19 @@ class RunResult:
     tracebacks: Tuple[Tuple[str, str], ...] = ()  # (path, traceback) per internal error
     jobs: int = 1  # worker processes used; 1 = in-process
     notes: Tuple[str, ...] = ()  # analysis cut short by a budget, for --verbose
+    missing: Tuple[str, ...] = ()  # paths given that do not exist: exit status 2
 
 
 def might_be_flask(source: bytes) -> bool:
     return any(marker in source for marker in FLASK_MARKERS)
+
+
+_SKIP_FILE = re.compile(rb"^[ \t]*#[ \t]*flaskmongo-lint:[ \t]*skip-file[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def skips_file(source: bytes) -> bool:
+    """Whether the file opts out with a ``# flaskmongo-lint: skip-file`` line of its own."""
+    return b"skip-file" in source.lower() and _SKIP_FILE.search(source) is not None
 
 
 def _decode(source: bytes) -> str:
@@ -75,18 +88,24 @@ def read(path: str, config: Config) -> Tuple[Optional[bytes], Optional[FileResul
             source = handle.read()
     except OSError as exc:
         finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(exc.strerror or str(exc))}")
-        return None, FileResult(path, _suppress([finding], "", path, config))
+        return None, FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
+    return source, _undecodable(path, source, config)
+
+
+def _undecodable(path: str, source: bytes, config: Config) -> Optional[FileResult]:
     try:
         _decode(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(str(exc))}")
-        return None, FileResult(path, _suppress([finding], "", path, config))
-    return source, None
+        return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
+    return None
 
 
-def check_group(group: Sequence[SourceFile], config: Config) -> Tuple[List[FileResult], Tuple[str, ...]]:
-    """Check files that import each other as one project; select/ignore, per-file-ignores and
-    noqa applied. Never raises."""
+def check_group(group: Sequence[SourceFile], config: Config, *,
+                apply_noqa: bool = True) -> Tuple[List[FileResult], Tuple[str, ...]]:
+    """Check files that import each other as one project; fingerprints, select/ignore,
+    per-file-ignores and (unless ``apply_noqa`` is false, for flake8, which applies its own) noqa
+    applied, FM002 included. Never raises."""
     try:
         # Looked up on the module at call time, so tests (and plugins) can replace it.
         found = checker.check_files(group, config.analysis)
@@ -99,12 +118,27 @@ def check_group(group: Sequence[SourceFile], config: Config) -> Tuple[List[FileR
         failed = found.errors.get(f.path)
         if failed is not None:
             findings = [Finding(f.path, 1, 1, INTERNAL_ERROR, f"internal error: {failed[0]}")]
-        results.append(FileResult(f.path, _suppress(findings, _decode(f.source), f.path, config),
-                                  failed[1] if failed is not None else None))
+        results.append(_finish(f.path, f.source, findings, config, apply_noqa, failed[1] if failed else None))
     return results, tuple(found.notes)
 
 
-def _suppress(findings: Sequence[Finding], text: str, path: str, config: Config) -> Tuple[Finding, ...]:
+def _finish(path: str, source: bytes, findings: List[Finding], config: Config, apply_noqa: bool,
+            error: Optional[str]) -> FileResult:
+    """Fingerprints, then suppression, then unused-noqa, for one file's findings."""
+    text = _decode(source)
+    # Before suppression, so a fingerprint does not depend on what this run selects or silences.
+    findings = assign_fingerprints(findings, config.root)
+    kept = list(_suppress(findings, text, path, config, apply_noqa))
+    if apply_noqa and config.is_selected(noqa.UNUSED_NOQA) and "noqa" in text.lower() and \
+            not any(f.code in (INTERNAL_ERROR, UNREADABLE) for f in findings):
+        # A file that did not parse tells nothing about which noqa comments are used.
+        unused = assign_fingerprints(noqa.unused_noqa(findings, text, path), config.root)
+        kept.extend(_suppress(unused, text, path, config, apply_noqa))
+    return FileResult(path, tuple(sorted(kept)), error)
+
+
+def _suppress(findings: Sequence[Finding], text: str, path: str, config: Config,
+              apply_noqa: bool = True) -> Tuple[Finding, ...]:
     """Drop what select/ignore, per-file-ignores and noqa silence. FM000 is always kept: an
     internal error makes the exit status 2, and that must never happen without a message."""
     per_file: Tuple[str, ...] = ()
@@ -116,7 +150,9 @@ def _suppress(findings: Sequence[Finding], text: str, path: str, config: Config)
         for f in findings
         if f.code == INTERNAL_ERROR or (config.is_selected(f.code) and not f.code.startswith(per_file))
     ]
-    return tuple(sorted(noqa.filter_findings(kept, text)))
+    if apply_noqa:
+        kept = noqa.filter_findings(kept, text)
+    return tuple(sorted(kept))
 
 
 def _workers(jobs: Optional[int], groups: int) -> int:
@@ -150,12 +186,29 @@ def _check_all(groups: Sequence[Sequence[SourceFile]], config: Config,
     return [check_group(g, config) for g in groups], 1
 
 
+def _groups(paths: Sequence[str], sources: Sequence[bytes]) -> List[List[SourceFile]]:
+    """The groups of files to analyse together; one none of whose files can be Flask code is
+    not parsed at all (nor a file that opts out)."""
+    named = [f for f in name_files(paths, sources) if not skips_file(f.source)]
+    return [g for g in components(named) if any(f.might_be_flask for f in g)]
+
+
+def _unanalysed(paths: Sequence[str], sources: Sequence[bytes], groups: Sequence[Sequence[SourceFile]],
+                config: Config) -> List[FileResult]:
+    """FM002 in the files no rule looks at: a noqa there silences nothing."""
+    if not config.is_selected(noqa.UNUSED_NOQA):
+        return []
+    analysed = {f.path for g in groups for f in g}
+    return [_finish(path, source, [], config, True, None) for path, source in zip(paths, sources)
+            if path not in analysed and b"noqa" in source.lower() and not skips_file(source)]
+
+
 def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> RunResult:
     """Lint ``paths`` (files or folders; default ``.``) with ``config``.
 
-    ``jobs``: worker processes; None picks automatically, 1 checks in this process.
-    Raises files.DiscoveryError if a path does not exist; otherwise never raises for a file's
-    sake.
+    ``jobs``: worker processes; None picks automatically, 1 checks in this process. A path that
+    does not exist is listed in ``RunResult.missing`` and the others are linted; nothing raises
+    for a file's sake.
     """
     files = discover(paths, config)
     results: List[FileResult] = []
@@ -168,8 +221,8 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
         else:
             readable.append(path)
             sources.append(source)  # type: ignore[arg-type]
-    # A group none of whose files can be Flask code is not parsed at all.
-    groups = [g for g in components(name_files(readable, sources)) if any(f.might_be_flask for f in g)]
+    groups = _groups(readable, sources)
+    results.extend(_unanalysed(readable, sources, groups, config))
     checked, used = _check_all(groups, config, _workers(jobs, len(groups)))
     notes: List[str] = []
     for group_results, group_notes in checked:
@@ -184,4 +237,69 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
         tracebacks=tracebacks,
         jobs=used,
         notes=tuple(sorted(set(notes))),
+        missing=tuple(missing_paths(list(paths) or ["."])),
+    )
+
+
+def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = True) -> FileResult:
+    """The findings of one file, ``source`` read as if it were ``path``: for standard input and
+    the flake8 plugin. In a project, the other modules (its imports, its decorators, its error
+    handlers) come from the files on disk, read the way a run over the project reads them.
+    Never raises."""
+    failed = _undecodable(path, source, config)
+    if failed is not None:
+        return failed
+    if skips_file(source):
+        return FileResult(path, ())
+    paths, texts = [path], [source]
+    for other, text in _project_sources(path, config):
+        if os.path.realpath(other) != os.path.realpath(path):
+            paths.append(other)
+            texts.append(text)
+    groups = _groups(paths, texts)
+    group = next((g for g in groups if any(f.path == path for f in g)), None)
+    if group is None:
+        # Not Flask code, and nothing it imports is: no findings, but an unused noqa still is one.
+        return _finish(path, source, [], config, apply_noqa, None)
+    key = (tuple((f.path, hash(f.source)) for f in group), apply_noqa, config)
+    results = _GROUPS.get(key)
+    if results is None:
+        results = check_group(group, config, apply_noqa=apply_noqa)[0]
+        _GROUPS.clear()  # the flake8 plugin asks file by file: keep the last project's answer
+        _GROUPS[key] = results
+    return next(r for r in results if r.path == path)
+
+
+_GROUPS: Dict[tuple, List[FileResult]] = {}
+_SOURCES: Dict[Tuple[str, Config], List[Tuple[str, bytes]]] = {}
+
+
+def _project_sources(path: str, config: Config) -> List[Tuple[str, bytes]]:
+    """The Python files (and their text) of the project ``path`` belongs to: those under the
+    folder its top-level package (or the module itself) sits in. Read once per process."""
+    _, _, root = Namer().locate(path)
+    key = (root, config)
+    if key not in _SOURCES:
+        found = discover([root], config) if os.path.isdir(root) else []
+        if len(found) > PROJECT_FILES_LIMIT:
+            found = []
+        out = []
+        for other in found:
+            text, bad = read(other, config)
+            if bad is None:
+                out.append((other, text))
+        _SOURCES.clear()
+        _SOURCES[key] = out  # type: ignore[assignment]
+    return _SOURCES[key]
+
+
+def run_source(path: str, source: bytes, config: Config) -> RunResult:
+    """Lint one file's text that does not come from disk (standard input) as if it were ``path``."""
+    result = lint_source(display_path(path), source, config)
+    tracebacks = ((result.path, result.error),) if result.error is not None else ()
+    return RunResult(
+        findings=result.findings,
+        files=(result.path,),
+        internal_error=bool(tracebacks),
+        tracebacks=tracebacks,
     )

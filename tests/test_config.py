@@ -253,6 +253,33 @@ def test_meta_codes_selected_unless_ignored() -> None:
     assert not Config(ignore=("FM",)).is_selected("FM001")
 
 
+def test_unused_noqa_is_opt_in() -> None:
+    assert not Config().is_selected("FM002")  # "FM" alone does not switch it on
+    assert not Config(select=("FM1",)).is_selected("FM002")
+    for entry in ("FM002", "FM00", "FM0"):
+        assert Config(select=("FM", entry)).is_selected("FM002"), entry
+    assert not Config(select=("FM002",), ignore=("FM002",)).is_selected("FM002")
+    assert not Config(select=("FM0",), ignore=("FM00",)).is_selected("FM002")
+
+
+def test_empty_select_is_an_error(tmp_path: Path) -> None:
+    message = error_of(tmp_path, "[tool.flaskmongo-lint]\nselect = []\n")
+    assert message.startswith("'select' in pyproject.toml is empty, so nothing would be reported")
+    with pytest.raises(ConfigError, match="--select is empty"):
+        parse_codes(" , ", "--select", allow_empty=False)
+    assert parse_codes("", "--ignore") == ()
+
+
+def test_baseline_key(tmp_path: Path) -> None:
+    write_pyproject(tmp_path / "repo", '[tool.flaskmongo-lint]\nbaseline = "ci/base.json"\n')
+    config = load_config(str(tmp_path / "repo" / "pyproject.toml"))
+    assert config.baseline == str(tmp_path / "repo" / "ci" / "base.json")
+    assert Config().baseline is None
+    for body in ("baseline = 1", 'baseline = ""', 'baseline = ["a.json"]'):
+        message = error_of(tmp_path, f"[tool.flaskmongo-lint]\n{body}\n")
+        assert message == "'baseline' in pyproject.toml must be a file name (a string)"
+
+
 def test_command_line_wins_over_file(tmp_path: Path) -> None:
     write_pyproject(tmp_path, '[tool.flaskmongo-lint]\nselect = ["FM1", "FM2"]\nignore = ["FM201"]\n')
     config = load_config()

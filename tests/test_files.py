@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.files import DiscoveryError, discover, path_matches
+from flaskmongo_lint.files import discover, missing_paths, path_matches
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +39,10 @@ def test_absolute_paths_stay_absolute(tmp_path: Path) -> None:
     assert discover([str(tmp_path)], Config()) == [os.path.join(str(tmp_path), "a.py")]
 
 
-def test_missing_path() -> None:
-    with pytest.raises(DiscoveryError, match="path does not exist: gone"):
-        discover(["gone"], Config())
+def test_missing_paths_are_passed_over_and_listed() -> None:
+    touch("a.py")
+    assert discover(["gone", "a.py", "also/gone"], Config()) == ["a.py"]
+    assert missing_paths(["gone", "a.py", "also/gone"]) == ["gone", "also/gone"]
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,9 @@ from typing import Sequence
 from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report.meta import code_info
 
+# Workflow command per severity: an annotation's colour and whether it counts as an error.
+_COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
+
 
 def _escape_data(text: str) -> str:
     # The escaping of GitHub's actions/toolkit (command.ts): '%' first, then line breaks.
@@ -20,7 +23,7 @@ def render(findings: Sequence[Finding]) -> str:
     out = []
     for f in findings:
         info = code_info(f.code)
-        level = "warning" if info is not None and info.severity == "warning" else "error"
+        level = _COMMAND.get(info.severity, "error") if info is not None else "error"
         out.append(
             f"::{level} file={_escape_property(f.path)},line={f.line},col={f.col},"
             f"title={_escape_property(f.code)}::{_escape_data(f.message)}"

@@ -1,4 +1,5 @@
-"""``path:line:col: CODE message``, one per line, like flake8; optionally the source line and a
+"""``path:line:col: CODE message``, one per line, like flake8 (``text``, ``concise``); the same
+grouped under a header per file (``grouped``, like Ruff's); optionally the source line and a
 caret under the column (``--show-source``), and per-code counts (``--statistics``)."""
 from __future__ import annotations
 
@@ -43,10 +44,22 @@ def _read_lines(path: str) -> List[str]:
     return text.splitlines()
 
 
-def _caret(source_line: str, col: int) -> str:
+def _caret(source_line: str, col: int, width: int = 1) -> str:
     # Keep the tabs of the line's start so the caret lands under the column in a terminal.
     indent = "".join(c if c.isspace() else " " for c in source_line[: max(col - 1, 0)])
-    return indent + "^"
+    return indent + "^" * max(1, width)
+
+
+def _source(finding: Finding, reader: LineReader, prefix: str = "") -> List[str]:
+    """The finding's source line and carets under the reported span (to the line's end when the
+    span goes on to later lines)."""
+    source_line = reader(finding.path, finding.line)
+    if source_line is None:
+        return []
+    end_line, end_col = finding.end
+    last = end_col if end_line == finding.line else len(source_line) + 1
+    width = min(last, len(source_line) + 1) - finding.col
+    return [prefix + source_line, prefix + _caret(source_line, finding.col, width)]
 
 
 def render(findings: Sequence[Finding], *, show_source: bool = False, read_line: Optional[LineReader] = None) -> str:
@@ -56,10 +69,25 @@ def render(findings: Sequence[Finding], *, show_source: bool = False, read_line:
     for finding in findings:
         out.append(finding.render())
         if show_source:
-            source_line = reader(finding.path, finding.line)
-            if source_line is not None:
-                out.append(source_line)
-                out.append(_caret(source_line, finding.col))
+            out.extend(_source(finding, reader))
+    return "".join(line + "\n" for line in out)
+
+
+def grouped(findings: Sequence[Finding], *, show_source: bool = False, read_line: Optional[LineReader] = None) -> str:
+    """The findings under one ``path:`` header per file, each as ``  line:col CODE message``,
+    with a blank line between files; "" for none."""
+    reader = read_line or _FileLines()
+    out: List[str] = []
+    current: Optional[str] = None
+    for finding in findings:
+        if finding.path != current:
+            if current is not None:
+                out.append("")
+            out.append(f"{finding.path}:")
+            current = finding.path
+        out.append(f"  {finding.line}:{finding.col} {finding.code} {finding.message}")
+        if show_source:
+            out.extend(_source(finding, reader, prefix="    "))
     return "".join(line + "\n" for line in out)
 
 

@@ -1,4 +1,7 @@
-"""The rule registry: the single source for --list-rules, --explain, SARIF metadata and docs."""
+"""The rule registry: the single source for --list-rules, --explain, SARIF metadata and docs.
+
+The codes the linter reports itself (FM000-FM002) are described in report/meta.py.
+"""
 from __future__ import annotations
 
 from typing import Dict, Tuple, Type
@@ -29,15 +32,9 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     RegexInjection,
 )
 
-# Codes that are not rules but are reported by the runner itself.
-META_CODES: Dict[str, str] = {
-    "FM000": "internal error while analysing this file (please report it)",
-    "FM001": "the file could not be parsed",
-}
-
 
 def rules_by_code() -> Dict[str, Type[Rule]]:
     return {rule.code: rule for rule in ALL_RULES}
 
 
-__all__ = ["ALL_RULES", "META_CODES", "Report", "Rule", "RuleContext", "rules_by_code"]
+__all__ = ["ALL_RULES", "Report", "Rule", "RuleContext", "rules_by_code"]

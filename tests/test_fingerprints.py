@@ -1,0 +1,220 @@
+"""Fingerprints survive unrelated edits, change with the finding, and number identical twins.
+
+The engine-level tests use the simplest obviously vulnerable handler, ``ObjectId(item_id)`` with
+no guard (FM301), whose meaning the engine keeps.
+"""
+from __future__ import annotations
+
+import textwrap
+from typing import List
+
+import libcst as cst
+import pytest
+
+from flaskmongo_lint.config import Config
+from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.fingerprints import Scopes, assign_fingerprints, normalise_source, signature_of
+from flaskmongo_lint.positions import Positions
+from flaskmongo_lint.runner import lint_source
+
+HANDLER = textwrap.dedent(
+    """\
+    from bson import ObjectId
+    from flask import Flask
+    from pymongo import MongoClient
+    app = Flask(__name__)
+    db = MongoClient().shop
+
+
+    @app.get("/items/<item_id>")
+    def item(item_id):
+        return str(db.items.find_one({"_id": ObjectId(item_id)}))
+    """
+)
+
+
+def fm301(source: str, path: str = "app.py", root: str = ".") -> List[Finding]:
+    result = lint_source(path, source.encode("utf-8"), Config(select=("FM301",), root=root))
+    return [f for f in result.findings if f.code == "FM301"]
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("f( a,b )", "f(a, b)"),
+        ("f(\n    a,\n    b,\n)", "f(a, b)"),  # a formatter's magic trailing comma
+        ("f(a,  # why\n  b)", "f(a, b)"),
+        ("x if  y else z", "x if y else z"),
+        ("f(a, \\\n b)", "f(a, b)"),
+    ],
+)
+def test_layout_and_comments_do_not_count(a: str, b: str) -> None:
+    assert normalise_source(a) == normalise_source(b)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("f(a)", "f(b)"),
+        ("not x", "notx"),
+        ('f("a  b")', 'f("a b")'),  # string contents are kept as written
+        ("f('#')", "f()"),  # a "#" inside a string is not a comment
+        ('f("""x\n  # y""")', 'f("""x""")'),
+    ],
+)
+def test_code_and_strings_count(a: str, b: str) -> None:
+    assert normalise_source(a) != normalise_source(b)
+
+
+def test_signature_leaves_out_annotations_defaults_and_decorators() -> None:
+    plain = cst.parse_module("def get(self, note_id, *args, key=1, **kw):\n    pass\n").body[0]
+    typed = cst.parse_module(
+        "@login_required\nasync def get(self, note_id: str, *args: int, key: int = 2, **kw) -> dict:\n    pass\n"
+    ).body[0]
+    assert isinstance(plain, cst.FunctionDef) and isinstance(typed, cst.FunctionDef)
+    assert signature_of(plain) == signature_of(typed) == "get(self, note_id, *args, key, **kw)"
+    only_kw = cst.parse_module("def f(a, /, b, *, c):\n    pass\n").body[0]
+    assert isinstance(only_kw, cst.FunctionDef)
+    assert signature_of(only_kw, "K.f") == "K.f(a, /, b, *, c)"
+
+
+def test_scope_is_the_innermost_function_with_its_classes() -> None:
+    source = (
+        "class NoteResource:\n"
+        "    def get(self, note_id):\n"
+        "        def inner(x):\n"
+        "            return x\n"
+        "        return note_id\n"
+    )
+    module = cst.parse_module(source)
+    top = module.body[0]
+    assert isinstance(top, cst.ClassDef)
+    get = top.body.body[0]
+    assert isinstance(get, cst.FunctionDef)
+    inner = get.body.body[0]
+    assert isinstance(inner, cst.FunctionDef)
+    inner_return = inner.body.body[0]
+    outer_return = get.body.body[1]
+    scopes = Scopes(Positions(module, source.encode()))
+    assert scopes.of(inner_return, top) == "NoteResource.get.inner(x)"
+    assert scopes.of(outer_return, top) == "NoteResource.get(self, note_id)"
+    assert scopes.of(outer_return, None) == ""
+
+
+def test_the_checker_fills_end_snippet_and_scope() -> None:
+    (finding,) = fm301(HANDLER)
+    line = HANDLER.splitlines()[finding.line - 1]
+    assert line[finding.col - 1:finding.end_col - 1] == "ObjectId(item_id)"
+    assert finding.end_line == finding.line
+    assert finding.snippet == "ObjectId(item_id)"
+    assert finding.scope == "item(item_id)"
+    assert len(finding.fingerprint) == 32
+
+
+def test_unrelated_edits_keep_the_fingerprint() -> None:
+    (before,) = fm301(HANDLER)
+    edited = HANDLER.replace(
+        "db = MongoClient().shop\n",
+        "db = MongoClient().shop\nVERSION = 2  # a new line above moves everything down\n\n",
+    ).replace(
+        'return str(db.items.find_one({"_id": ObjectId(item_id)}))',
+        'return str(\n        db.items.find_one({"_id": ObjectId( item_id )})  # reformatted\n    )',
+    ).replace("def item(item_id):", "def item(item_id: str) -> str:")
+    (after,) = fm301(edited)
+    assert after.line != before.line
+    assert after.fingerprint == before.fingerprint
+
+
+def test_fingerprint_does_not_depend_on_the_working_directory(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    (from_root,) = fm301(HANDLER, path="pkg/app.py", root=str(root))
+    monkeypatch.chdir(root / "pkg")
+    (from_pkg,) = fm301(HANDLER, path="app.py", root=str(root))
+    assert from_root.fingerprint == from_pkg.fingerprint
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.replace("def item(item_id)", "def get_item(item_id)"),  # another function
+        lambda s: s.replace("ObjectId(item_id)", "ObjectId(item_id.strip())"),  # another expression
+    ],
+)
+def test_changing_the_finding_changes_the_fingerprint(change) -> None:  # type: ignore[no-untyped-def]
+    (before,) = fm301(HANDLER)
+    (after,) = fm301(change(HANDLER))
+    assert after.fingerprint != before.fingerprint
+
+
+def test_path_and_code_are_part_of_it() -> None:
+    (a,) = fm301(HANDLER, path="a.py")
+    (b,) = fm301(HANDLER, path="b.py")
+    assert a.fingerprint != b.fingerprint
+    same_place = Finding("a.py", 1, 1, "FM301", "m", snippet="x", scope="f()")
+    other_code = Finding("a.py", 1, 1, "FM302", "m", snippet="x", scope="f()")
+    fa, fb = assign_fingerprints([same_place, other_code], ".")
+    assert fa.fingerprint != fb.fingerprint
+
+
+SEARCH = textwrap.dedent(
+    """\
+    from flask import Flask, request
+    from pymongo import MongoClient
+    app = Flask(__name__)
+    db = MongoClient().shop
+
+
+    @app.get("/search")
+    def search():
+        found = list(db.items.find(request.args.to_dict()))
+        return str(found)
+    """
+)
+TWIN = "    again = list(db.items.find(request.args.to_dict()))\n"
+
+
+def test_identical_twins_are_numbered_in_file_order() -> None:
+    """FM303 (a client mapping as the whole filter) is reported at each call, so two copies of
+    the same call in one function are identical twins."""
+    config = Config(select=("FM303",))
+    (single,) = lint_source("app.py", SEARCH.encode(), config).findings
+    below = SEARCH.replace("    return str(found)\n", TWIN + "    return str(found)\n")
+    first, second = lint_source("app.py", below.encode(), config).findings
+    assert (first.snippet, first.scope) == (second.snippet, second.scope)
+    assert first.fingerprint == single.fingerprint
+    assert second.fingerprint not in (first.fingerprint, single.fingerprint)
+
+
+def test_scope_finds_functions_nested_in_compound_statements() -> None:
+    source = (
+        "if FEATURE:\n"
+        "    try:\n"
+        "        @app.get('/a')\n"
+        "        def a(x):\n"
+        "            return x\n"
+        "    except ImportError:\n"
+        "        def b(y):\n"
+        "            return y\n"
+        "    else:\n"
+        "        class K:\n"
+        "            def c(self):\n"
+        "                return self\n"
+        "else:\n"
+        "    VALUE = 1\n"
+    )
+    module = cst.parse_module(source)
+    top = module.body[0]
+    scopes = Scopes(Positions(module, source.encode()))
+    returns = [n for n in _walk(top) if isinstance(n, cst.Return)]
+    assert [scopes.of(r, top) for r in returns] == ["a(x)", "b(y)", "K.c(self)"]
+    value = [n for n in _walk(top) if isinstance(n, cst.Assign)][0]
+    assert scopes.of(value, top) == ""
+
+
+def _walk(node: cst.CSTNode) -> List[cst.CSTNode]:
+    out = [node]
+    for child in node.children:
+        out.extend(_walk(child))
+    return out
