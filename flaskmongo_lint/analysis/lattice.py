@@ -136,9 +136,9 @@ class Value:
     scoped: bool = False  # fetched by an owner-scoped filter
     count: bool = False  # a count of documents
     encoded: FrozenSet[Kind] = EMPTY  # serialised client data of these kinds (a JSON round trip)
-    session_key: Optional[str] = None  # a server-session value under this key
+    stored_key: Optional[str] = None  # a value of the server-side per-user store under this key
     anonymous: bool = False  # an identity test that is true when nobody is signed in
-    from_session: bool = False  # read from the server session (or fetched by such a value)
+    from_store: bool = False  # read from that store (or fetched by such a value)
     validates: FrozenSet[str] = EMPTY  # the result of validating these access paths
     # A document selected by client values with no owner scope: what the client chose. Its
     # ``_id`` (or the document itself, used as a filter) selects exactly that choice again.
@@ -318,9 +318,9 @@ def join(a: Value, b: Value) -> Value:
         scoped=a.scoped and b.scoped,
         count=a.count or b.count,
         encoded=a.encoded | b.encoded,
-        session_key=a.session_key if a.session_key == b.session_key else (a.session_key or b.session_key),
+        stored_key=a.stored_key if a.stored_key == b.stored_key else (a.stored_key or b.stored_key),
         anonymous=a.anonymous and b.anonymous,
-        from_session=a.from_session or b.from_session,
+        from_store=a.from_store or b.from_store,
         validates=a.validates & b.validates,
         chosen=(join(a.chosen, b.chosen) if a.chosen is not None and b.chosen is not None
                 else a.chosen or b.chosen),

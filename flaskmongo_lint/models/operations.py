@@ -141,11 +141,11 @@ def read_result(op: Operation, method: str, settings: AnalysisSettings) -> Tuple
     fetched_by = frozenset(n for n in (_selected_by(t.site.node) for t in client_terms) if n is not None)
     pending: FrozenSet[Site] = frozenset({op.site}) if client_terms and not scoped and not identity else EMPTY
     # Fetched by what the server session holds: presence of it tells whether a session is signed in.
-    from_session = view is not None and not client_terms and \
-        any(t.value.from_session or t.value.session_key is not None for t in view.terms())
+    from_store = view is not None and not client_terms and \
+        any(t.value.from_store or t.value.stored_key is not None for t in view.terms())
     chosen = join_all(t.value for t in client_terms) if client_terms and not scoped and not identity else None
     result = Value(doc=True, reads=frozenset({op.site}), fetched_by=fetched_by, scoped=scoped, identity=identity,
-                   from_session=from_session, chosen=chosen)
+                   from_store=from_store, chosen=chosen)
     if method in pm.CURSOR_RESULTS:
         return result.with_(obj=Obj(ObjKind.MODEL, Tag.CURSOR, op.collection)), pending
     if method in pm.COUNT_RESULTS:

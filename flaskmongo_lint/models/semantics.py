@@ -44,7 +44,7 @@ KNOWN = (REQUEST | G | SESSION | IDENTITY_OBJECTS | LEAVING | JSON_LOADS | JSON_
 class World(Protocol):
     """What the models may ask the project analysis."""
 
-    def g_value(self, attr: str) -> Optional[Value]:
+    def stored(self, attr: str) -> Optional[Value]:
         """The value the application's code stores in ``g.<attr>``, if any code does."""
 
 
@@ -129,7 +129,7 @@ class Semantics:
                 return client(TEXT_KINDS, f"request.{attr}", site)
             return CLEAN
         if tag == Tag.G:
-            found = world.g_value(attr)
+            found = world.stored(attr)
             if found is not None:
                 return found
             if self.settings.matches("identity_names", attr):
@@ -169,7 +169,7 @@ class Semantics:
         """``session[key]``: the user under a key that names them, else server state."""
         if key.literal is not None and self.settings.matches("session_user_keys", key.literal):
             return Value(identity=True, origin=f"session[{key.literal!r}]")
-        return Value(session_key=key.literal or "?")
+        return Value(stored_key=key.literal or "?")
 
     # ------------------------------------------------------------------ calls
     def call(self, qualname: str, call: CallSite) -> Optional[Outcome]:
@@ -328,12 +328,12 @@ class Semantics:
 
     def role_test(self, value: Value, node: cst.BaseExpression) -> bool:
         """Whether testing ``value`` (written as ``node``) tests a role of the caller."""
-        if not (value.identity or value.session_key is not None):
+        if not (value.identity or value.stored_key is not None):
             return False
-        text = value.session_key if value.session_key not in (None, "?") else code_of(node)
+        text = value.stored_key if value.stored_key not in (None, "?") else code_of(node)
         return bool(auth.ROLE_WORD.search(text or ""))
 
-    def is_request_global(self, qualname: str) -> bool:
+    def is_store(self, qualname: str) -> bool:
         """``flask.g``: the per-request namespace auth code stores the signed-in user in."""
         return qualname in G
 

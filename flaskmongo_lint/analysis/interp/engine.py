@@ -53,11 +53,11 @@ def _freeze(values: Dict[str, Value]) -> Tuple[Tuple[str, Value], ...]:
 
 class Engine:
     def __init__(self, index: ProjectIndex, syntax: Dict[str, Syntax], semantics: Semantics,
-                 request_globals: Optional[Dict[str, Value]] = None) -> None:
+                 store: Optional[Dict[str, Value]] = None) -> None:
         self.index = index
         self.syntax = syntax
         self.semantics = semantics
-        self._globals = request_globals
+        self._stored = store
         self.memo: Dict[tuple, Summary] = {}
         self.local: Dict[tuple, Tuple[Summary, FrozenSet[int]]] = {}
         self.stack: List[_Frame] = []
@@ -333,7 +333,7 @@ class Engine:
             self._defaults[key] = value
         return self._defaults[key]
 
-    def constant_collection(self, module: str, expr: cst.BaseExpression) -> bool:
+    def constant_container(self, module: str, expr: cst.BaseExpression) -> bool:
         """A literal collection of constants, or a module-level name bound to one."""
         if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
             return all(string_value(e.value) is not None or isinstance(e.value, (cst.Integer, cst.Float))
@@ -350,7 +350,7 @@ class Engine:
                 return all(e.key is not None for e in value.shape)
         if isinstance(expr, cst.Call) and expr.args and isinstance(expr.func, cst.Name) and \
                 expr.func.value in ("frozenset", "set", "tuple", "list"):
-            return self.constant_collection(module, expr.args[0].value)
+            return self.constant_container(module, expr.args[0].value)
         return False
 
     def _constant_value(self, module: str, expr: cst.BaseExpression) -> Optional[Value]:
@@ -366,29 +366,29 @@ class Engine:
         return self.semantics.validated(value)
 
     # ------------------------------------------------------------------ the request globals (g)
-    def is_request_global(self, module: str, expr: cst.BaseExpression) -> bool:
+    def is_store(self, module: str, expr: cst.BaseExpression) -> bool:
         if not isinstance(expr, cst.Name):
             return False
         key = (module, expr.value)
         if key not in self._rg:
             ref = self.resolve(module, expr.value)
             self._rg[key] = ref is not None and ref.kind is RefKind.EXTERNAL and \
-                self.semantics.is_request_global(ref.name)
+                self.semantics.is_store(ref.name)
         return self._rg[key]
 
-    def g_value(self, attr: str) -> Optional[Value]:
-        return self.request_globals().get(attr)
+    def stored(self, attr: str) -> Optional[Value]:
+        return self.store().get(attr)
 
-    def request_globals(self) -> Dict[str, Value]:
+    def store(self) -> Dict[str, Value]:
         """What the project's code stores in each ``g.<attr>``: every function that assigns one is
         walked on its own (reading ``g`` by its defaults meanwhile) and the values are joined."""
-        if self._globals is None:
-            self._globals = {}
-            sub = Engine(self.index, self.syntax, self.semantics, request_globals={})
+        if self._stored is None:
+            self._stored = {}
+            sub = Engine(self.index, self.syntax, self.semantics, store={})
             writes: Dict[str, List[Value]] = {}
             for m in self.index.modules.values():
                 for fn in m.functions.values():
-                    if not any(self.is_request_global(m.name, cst.Name(t.split(".")[0]))
+                    if not any(self.is_store(m.name, cst.Name(t.split(".")[0]))
                                for t in fn.attribute_writes if t.count(".") == 1):
                         continue
                     summary = sub.call(Ref(RefKind.FUNCTION, m.name, fn.qualname), {}, {})
@@ -403,8 +403,8 @@ class Engine:
                     value = value.with_(identity=True, origin=f"g.{attr}")
                 elif value.obj is None and self.semantics.settings.matches("identity_names", attr):
                     value = Value(identity=True, origin=f"g.{attr}")
-                self._globals[attr] = value
-        return self._globals
+                self._stored[attr] = value
+        return self._stored
 
 
 __all__ = ["Engine", "FILE_BUDGET", "FUNCTION_BUDGET"]

@@ -61,7 +61,7 @@ class Guards(WalkerBase):
         """``if x:`` with x of this value."""
         if (value.doc or value.count) and value.scoped:
             self.own_fetched_by(value, t)  # found by an owner-scoped lookup
-        if (value.identity or value.from_session) and not self.returning:
+        if (value.identity or value.from_store) and not self.returning:
             self.uses_identity = self.uses_identity or value.identity
             present, absent = (f, t) if value.anonymous else (t, f)
             present.authed = True
@@ -93,7 +93,7 @@ class Guards(WalkerBase):
             if found is not None:
                 self.apply_test(found, (), yes, no)
                 return t, f, CONST
-        if lv.is_client and (rv.const or self.engine.constant_collection(self.module, right)) and \
+        if lv.is_client and (rv.const or self.engine.constant_container(self.module, right)) and \
                 not is_none(right) and isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
             # Compared with constants: from here on it is one of them, not free client text.
             key = self.path_key(left)
@@ -104,7 +104,7 @@ class Guards(WalkerBase):
             subject = lv if is_none(right) else rv
             if (subject.doc or subject.count) and subject.scoped:
                 self.own_fetched_by(subject, no)  # `if project is None: abort(404)`
-            if subject.identity or subject.from_session:
+            if subject.identity or subject.from_store:
                 no.authed = True  # `if user is None: abort(401)`: signed in past it
                 yes.anonymous = True
             return t, f, CONST

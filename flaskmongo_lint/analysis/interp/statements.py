@@ -290,7 +290,7 @@ class Statements(WalkerBase):
             key = dotted(target)
             if key is not None:
                 self.set_path(key, value, state)
-            if self.engine.is_request_global(self.module, target.value):
+            if self.engine.is_store(self.module, target.value):
                 old = self.found.g_writes.get(target.attr.value)
                 self.found.g_writes[target.attr.value] = value if old is None else join(old, value)
 
