@@ -10,7 +10,6 @@ so the output is the same whatever the order of the files and the number of work
 from __future__ import annotations
 
 import concurrent.futures
-import functools
 import io
 import os
 import re
@@ -166,24 +165,80 @@ def _workers(jobs: Optional[int], groups: int) -> int:
     return max(1, min(jobs, groups))
 
 
-def _check_all(groups: Sequence[Sequence[SourceFile]], config: Config,
-               workers: int) -> Tuple[List[Tuple[List[FileResult], Tuple[str, ...]]], int]:
-    if workers > 1:
-        task = functools.partial(check_group, config=config)
-        # Largest groups first, so no worker is left with a big one at the end.
-        order = sorted(range(len(groups)), key=lambda i: -sum(len(f.source) for f in groups[i]))
-        try:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-                done = list(pool.map(task, [groups[i] for i in order], chunksize=1))
-            out: List = [None] * len(groups)
-            for i, result in zip(order, done):
-                out[i] = result
-            return out, workers
-        except (OSError, NotImplementedError, BrokenProcessPool):
-            # No process pool here (a sandbox without semaphores, a worker killed by the OS):
-            # the same work in-process gives the same answer, only slower.
-            pass
-    return [check_group(g, config) for g in groups], 1
+GroupResult = Tuple[List[FileResult], Tuple[str, ...]]
+# What one worker may allocate before its analysis fails with MemoryError (an FM000 for the file
+# being analysed) instead of taking the machine down.
+WORKER_MEMORY = 4 * 1024 ** 3
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not on this platform
+        pass
+
+
+def _check_all(groups: Sequence[Sequence[SourceFile]], config: Config, workers: int) -> Tuple[List[GroupResult], int]:
+    """Check every group, in worker processes when ``workers`` > 1. A worker that dies (a crash in
+    the parser, the memory limit) costs only the groups it was working on: they are checked
+    again one by one in fresh processes, and a group that kills its process again is an FM000."""
+    if workers <= 1:
+        return [check_group(g, config) for g in groups], 1
+    out: List[Optional[GroupResult]] = [None] * len(groups)
+    # Largest groups first, so no worker is left with a big one at the end.
+    order = sorted(range(len(groups)), key=lambda i: -sum(len(f.source) for f in groups[i]))
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_limit_memory) as pool:
+            futures = {pool.submit(check_group, groups[i], config): i for i in order}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    out[futures[future]] = future.result()
+                except BrokenProcessPool:
+                    pass  # checked again below, alone
+    except (OSError, NotImplementedError):
+        # No process pool here (a sandbox without semaphores): the same work in-process gives the
+        # same answer, only slower.
+        return [check_group(g, config) for g in groups], 1
+    except BrokenProcessPool:
+        pass
+    for i, result in enumerate(out):
+        if result is None:
+            out[i] = _isolated(groups[i], config)
+    return out, workers  # type: ignore[return-value]
+
+
+def _isolated(group: Sequence[SourceFile], config: Config) -> GroupResult:
+    """Check one group in a process of its own; if the process dies, its files are FM000."""
+    import multiprocessing
+
+    context = multiprocessing.get_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(group, config, sender), daemon=True)
+    process.start()
+    sender.close()
+    result: Optional[GroupResult] = None
+    try:
+        result = receiver.recv()
+    except (EOFError, OSError):
+        result = None
+    process.join()
+    if result is not None:
+        return result
+    code = process.exitcode
+    why = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+    message = f"internal error: worker died: {why}"
+    trace = f"the worker process checking this file died ({why})"
+    return [FileResult(f.path, (Finding(f.path, 1, 1, INTERNAL_ERROR, message),), trace) for f in group], ()
+
+
+def _child(group: Sequence[SourceFile], config: Config, sender) -> None:  # type: ignore[no-untyped-def]
+    _limit_memory()
+    sender.send(check_group(group, config))
+    sender.close()
 
 
 def _groups(paths: Sequence[str], sources: Sequence[bytes]) -> List[List[SourceFile]]:

@@ -738,3 +738,39 @@ def test_module_entry_point(tmp_path: Path) -> None:
     assert usage.stderr.startswith("flaskmongo-lint: error: No such option")
     assert "--no-such-option" in usage.stderr
     assert usage.stderr.count("\n") == 1
+
+
+def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segfault in a worker (the parser on absurd input, say) is that file's FM000; the others
+    are reported as usual."""
+    import os
+    import signal
+
+    real = checker.check_files
+
+    def crash_on_crash_py(files, settings):  # type: ignore[no-untyped-def]
+        if any(f.path.endswith("crash.py") for f in files):
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(files, settings)
+
+    monkeypatch.setattr(checker, "check_files", crash_on_crash_py)
+    for i in range(4):
+        write(tmp_path, f"app{i}.py", VULNERABLE)
+    write(tmp_path, "crash.py", VULNERABLE)
+    result = invoke("--jobs", "2")
+    assert result.exit_code == 2
+    assert "crash.py:1:1: FM000 internal error: worker died: signal 11" in lines(result)
+    assert codes(result).count("FM104") == 4
+
+
+def test_verbose_names_a_function_whose_budget_ran_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flaskmongo_lint.analysis.interp import engine
+
+    monkeypatch.setattr(engine, "FUNCTION_BUDGET", 3)
+    long = VULNERABLE.replace('    return "", 204\n', "".join(f"    x{i} = {i}\n" for i in range(10)))
+    write(tmp_path, "app.py", long)
+    result = invoke("--verbose", "--jobs", "1", "app.py")
+    assert "analysis cut short: app:drop: budget of 3 steps spent" in result.stderr
+    assert "FM104" in codes(result)  # what was found before the budget ran out is kept
+    quiet = invoke("--jobs", "1", "app.py")
+    assert "cut short" not in quiet.stderr

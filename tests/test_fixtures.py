@@ -77,9 +77,15 @@ def test_there_are_fixtures() -> None:
     assert any(u.is_dir() for u in units()), "a multi-module package fixture"
 
 
-def test_config_header_is_read() -> None:
+def test_config_header_is_read_and_changes_findings() -> None:
+    """A fixture's header is its configuration: without it, the same code reports otherwise
+    (say, a filter scoped by a configured owner field is an IDOR with the default list)."""
     configured = [u for u in units() if unit_config(u).source is not None]
     assert configured, "some fixture chooses its settings"
+    for unit in configured:
+        with_header = run([str(unit)], unit_config(unit), jobs=1).findings
+        without = run([str(unit)], Config(root=str(FIXTURES)), jobs=1).findings
+        assert [(f.line, f.code) for f in with_header] != [(f.line, f.code) for f in without], unit
 
 
 @pytest.mark.parametrize("unit", units(), ids=lambda p: str(p.relative_to(FIXTURES)))
