@@ -12,7 +12,7 @@ from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResul
 from flaskmongo_lint.analysis.cstutil import code_of
 from flaskmongo_lint.analysis.lattice import Site
 from flaskmongo_lint.findings import Finding, FlowStep, Location
-from flaskmongo_lint.fingerprints import Scopes, normalised_code
+from flaskmongo_lint.fingerprints import normalised_code
 from flaskmongo_lint.modules import Namer, SourceFile
 from flaskmongo_lint.positions import Positions, parse_error
 from flaskmongo_lint.rules import ALL_RULES
@@ -100,6 +100,8 @@ def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, s
         if weaker is not None:
             chosen.pop((module, node_id, weaker), None)
     places = _Places(paths, trees, sources)
+    for (module, _, code), (report, _) in chosen.items():
+        places.want(report)
     out: List[Finding] = []
     for (module, _, code), (report, _) in chosen.items():
         path = paths.get(module)
@@ -108,7 +110,7 @@ def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, s
         line, col, end_line, end_col = places.span(report.site)
         out.append(Finding(
             path, line, col, code, report.message, report.confidence, end_line=end_line, end_col=end_col,
-            snippet=normalised_code(report.site.node), scope=places.scope(report.site),
+            snippet=normalised_code(report.site.node), scope=report.site.scope,
             flow=places.flow(report, code), related=places.related(report),
         ))
     return out
@@ -120,7 +122,6 @@ class _Places:
     def __init__(self, paths: Dict[str, str], trees: Dict[str, cst.Module], sources: Dict[str, bytes]) -> None:
         self.paths, self.trees, self.sources = paths, trees, sources
         self._positions: Dict[str, Positions] = {}
-        self._scopes: Dict[str, Scopes] = {}
 
     def positions(self, module: str) -> Positions:
         found = self._positions.get(module)
@@ -128,14 +129,14 @@ class _Places:
             found = self._positions[module] = Positions(self.trees[module], self.sources[module])
         return found
 
+    def want(self, report: Report) -> None:
+        """Every place a report will be positioned at, said before any is computed."""
+        for site in (report.site, *(step.site for step in report.trace), *report.related):
+            if self._known(site):
+                self.positions(site.module).want(site.node, site.top)
+
     def span(self, site: Site) -> Tuple[int, int, int, int]:
         return self.positions(site.module).span(site.node, site.top)
-
-    def scope(self, site: Site) -> str:
-        scopes = self._scopes.get(site.module)
-        if scopes is None:
-            scopes = self._scopes[site.module] = Scopes(self.positions(site.module))
-        return scopes.of(site.node, site.top)
 
     def _known(self, site: Site) -> bool:
         return site.module in self.trees

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import libcst as cst
 
+from flaskmongo_lint.analysis.cstutil import signature_of  # noqa: F401 - part of this module's interface
 from flaskmongo_lint.files import relative_to_root
 from flaskmongo_lint.findings import Finding
-from flaskmongo_lint.positions import Positions
 
 # Bump when the recipe changes, so old baselines visibly stop matching instead of matching wrongly.
 FINGERPRINT_VERSION = "1"
@@ -92,90 +92,6 @@ def _string_end(code: str, start: int) -> int:
 def normalised_code(node: cst.CSTNode) -> str:
     """The normalised source of one node (see :func:`normalise_source`)."""
     return normalise_source(_EMPTY_MODULE.code_for_node(node))
-
-
-def signature_of(function: cst.FunctionDef, qualname: Optional[str] = None) -> str:
-    """``Qual.name(param, *args, key, **kwargs)``: the function's qualified name and parameter
-    names. Annotations, defaults, decorators and ``async`` are left out, because adding type hints
-    or an unrelated decorator is not a change to the finding inside."""
-    params = function.params
-    parts: List[str] = [p.name.value for p in params.posonly_params]
-    if params.posonly_params:
-        parts.append("/")
-    parts.extend(p.name.value for p in params.params)
-    star = params.star_arg
-    if isinstance(star, cst.Param):
-        parts.append("*" + star.name.value)
-    elif params.kwonly_params:
-        parts.append("*")
-    parts.extend(p.name.value for p in params.kwonly_params)
-    if params.star_kwarg is not None:
-        parts.append("**" + params.star_kwarg.name.value)
-    return f"{qualname or function.name.value}({', '.join(parts)})"
-
-
-def _nested_blocks(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The statements directly inside a compound statement (bodies, else, except, finally,
-    match cases), without looking into expressions: functions are only ever defined there."""
-    for name in ("body", "orelse", "handlers", "finalbody", "cases"):
-        part = getattr(statement, name, None)
-        if part is None:
-            continue
-        for item in part if isinstance(part, (list, tuple)) else [part]:
-            inner = getattr(item, "body", None)
-            if isinstance(item, (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
-                yield item
-            elif isinstance(inner, (list, tuple)):
-                yield from inner
-            elif isinstance(item, cst.BaseStatement):
-                yield item
-
-
-def _functions(statement: cst.CSTNode, names: Tuple[str, ...] = ()) -> Iterator[Tuple[cst.FunctionDef, str]]:
-    """Every function defined in ``statement`` (itself included), with its qualified name."""
-    if isinstance(statement, cst.FunctionDef):
-        qualname = ".".join(names + (statement.name.value,))
-        yield statement, qualname
-        names = names + (statement.name.value,)
-    elif isinstance(statement, cst.ClassDef):
-        names = names + (statement.name.value,)
-    for inner in _nested_blocks(statement):
-        yield from _functions(inner, names)
-
-
-class Scopes:
-    """The enclosing-function signature of reported nodes.
-
-    The innermost function whose span holds the node's start is found from positions (which the
-    finding needed anyway), so no extra walk over the syntax tree is made: libcst's visitors
-    rebuild every node they pass, which would cost a fifth of the analysis.
-    """
-
-    def __init__(self, positions: Positions) -> None:
-        self._positions = positions
-        self._by_top: Dict[int, List[Tuple[Tuple[int, int], Tuple[int, int], str]]] = {}
-
-    def _spans(self, top: cst.CSTNode) -> List[Tuple[Tuple[int, int], Tuple[int, int], str]]:
-        spans = self._by_top.get(id(top))
-        if spans is None:
-            spans = []
-            for function, qualname in _functions(top):
-                line, col, end_line, end_col = self._positions.span(function, top)
-                spans.append(((line, col), (end_line, end_col), signature_of(function, qualname)))
-            self._by_top[id(top)] = spans
-        return spans
-
-    def of(self, node: cst.CSTNode, top: Optional[cst.CSTNode]) -> str:
-        """The normalised signature of the function ``node`` is in ("" at module level or when
-        ``top``, the module-level statement holding ``node``, is unknown)."""
-        if top is None:
-            return ""
-        line, col, _, _ = self._positions.span(node, top)
-        best: Optional[Tuple[Tuple[int, int], str]] = None
-        for start, end, signature in self._spans(top):
-            if start <= (line, col) < end and (best is None or start > best[0]):
-                best = (start, signature)
-        return best[1] if best is not None else ""
 
 
 def fingerprint_of(code: str, path: str, snippet: str, scope: str, occurrence: int) -> str:

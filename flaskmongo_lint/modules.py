@@ -154,7 +154,7 @@ def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
 
     for i, f in enumerate(files):
         for dotted in imported_names(f):
-            targets = by_name.get(dotted) or by_suffix.get(tuple(dotted.split(".")), [])
+            targets = by_name.get(dotted) or (by_suffix.get(tuple(dotted.split(".")), []) if "." in dotted else [])
             for t in targets[:4]:
                 union(i, t)
     groups: Dict[int, List[SourceFile]] = {}

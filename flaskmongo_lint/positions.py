@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Optional, Tuple
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst._position import CodePosition
+from libcst.metadata import CodeRange
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 
 class Positions:
@@ -22,7 +25,15 @@ class Positions:
         self.source = source
         self._first_lines: Optional[Dict[int, int]] = None
         self._by_statement: Dict[int, Tuple[int, Dict[cst.CSTNode, CodeRange]]] = {}
+        self._complete: Set[int] = set()  # statements whose every node has its range
+        self._wanted: Dict[int, Set[cst.CSTNode]] = {}
         self._whole: Optional[Dict[cst.CSTNode, CodeRange]] = None
+
+    def want(self, node: cst.CSTNode, top: Optional[cst.CSTNode]) -> None:
+        """Say beforehand that ``node`` (in ``top``) will be asked for: the statement's code is
+        then generated only as far as the last node wanted, once."""
+        if top is not None and id(top) not in self._by_statement:
+            self._wanted.setdefault(id(top), set()).add(node)
 
     def of(self, node: cst.CSTNode, top: Optional[cst.CSTNode]) -> Tuple[int, int]:
         """(line, column), both 1-based, of ``node`` inside the module-level statement ``top``."""
@@ -43,6 +54,11 @@ class Positions:
             if first_lines is not None and id(top) in first_lines:
                 offset, ranges = self._statement(top, first_lines[id(top)])
                 found = ranges.get(node)
+                if found is None and id(top) not in self._complete:
+                    # Generated only up to the nodes wanted then: this one comes later.
+                    del self._by_statement[id(top)]
+                    offset, ranges = self._statement(top, first_lines[id(top)])
+                    found = ranges.get(node)
                 if found is not None:
                     return found, offset
         return self._from_whole(node), 0
@@ -51,7 +67,10 @@ class Positions:
         cached = self._by_statement.get(id(top))
         if cached is None:
             mini = cst.Module(body=[top])  # type: ignore[list-item]
-            ranges = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
+            wanted = self._wanted.pop(id(top), None)
+            ranges = _ranges(mini, wanted)
+            if wanted is None:
+                self._complete.add(id(top))
             leading = len(getattr(top, "leading_lines", ()))
             cached = (first_line - (leading + 1), ranges)
             self._by_statement[id(top)] = cached
@@ -79,8 +98,66 @@ class Positions:
 
     def _from_whole(self, node: cst.CSTNode) -> CodeRange:
         if self._whole is None:
-            self._whole = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
+            self._whole = _ranges(self.module)
         return self._whole[node]
+
+
+class _Ranges:
+    """What libcst's position-providing codegen state writes into (a provider's ``_computed``)."""
+
+    __slots__ = ("_computed",)
+
+    def __init__(self) -> None:
+        self._computed: Dict[cst.CSTNode, CodeRange] = {}
+
+
+class _Enough(Exception):
+    """Every wanted node has its range: the rest of the code need not be generated."""
+
+
+class _UntilState(PositionProvidingCodegenState):
+    """libcst's position-providing codegen, stopping once the wanted nodes are done."""
+
+    def __init__(self, module: cst.Module, sink: _Ranges, wanted: Set[cst.CSTNode]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=sink)
+        self.left = set(wanted)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        super().after_codegen(node)
+        if node in self.left:
+            self.left.discard(node)
+            if not self.left:
+                raise _Enough
+
+    @contextmanager
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None,
+                                  end_node: Optional[cst.CSTNode] = None) -> Iterator[None]:
+        # libcst's own, except that a stop half-way records nothing (its children are not done).
+        start = CodePosition(self.line, self.column)
+        yield
+        end = CodePosition(self.line, self.column)
+        computed = self.provider._computed
+        start = computed[start_node].start if start_node is not None else start
+        end = computed[end_node].end if end_node is not None else end
+        computed[node] = CodeRange(start, end)
+
+
+def _ranges(module: cst.Module, wanted: Optional[Set[cst.CSTNode]] = None) -> Dict[cst.CSTNode, CodeRange]:
+    """The syntactic range of the nodes of ``module`` (of every node, or of every node up to the
+    last of ``wanted``): libcst's PositionProvider, without the MetadataWrapper around it (which
+    walks the whole tree once more with an empty visitor)."""
+    sink = _Ranges()
+    if wanted:
+        try:
+            module._codegen(_UntilState(module, sink, wanted))
+        except _Enough:
+            pass
+        return sink._computed
+    state = PositionProvidingCodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline, provider=sink,
+    )
+    module._codegen(state)
+    return sink._computed
 
 
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)(?:: )?")

@@ -6,16 +6,16 @@ no guard (FM301), whose meaning the engine keeps.
 from __future__ import annotations
 
 import textwrap
-from typing import List
 
 import libcst as cst
 import pytest
 
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.findings import Finding
-from flaskmongo_lint.fingerprints import Scopes, assign_fingerprints, normalise_source, signature_of
-from flaskmongo_lint.positions import Positions
+from flaskmongo_lint.checker import check_source
+from flaskmongo_lint.fingerprints import assign_fingerprints, normalise_source, signature_of
 from flaskmongo_lint.runner import lint_source
+from flaskmongo_lint.settings import AnalysisSettings
 
 HANDLER = textwrap.dedent(
     """\
@@ -78,27 +78,28 @@ def test_signature_leaves_out_annotations_defaults_and_decorators() -> None:
     assert signature_of(only_kw, "K.f") == "K.f(a, /, b, *, c)"
 
 
+NESTED = """\
+from bson import ObjectId
+from flask.views import MethodView
+from pymongo import MongoClient
+
+db = MongoClient().shop
+
+
+class NoteResource(MethodView):
+    def get(self, note_id):
+        def load(x):
+            return db.notes.find({"$where": x})
+
+        oid = ObjectId(note_id)
+        return str(load(note_id)), str(oid)
+"""
+
+
 def test_scope_is_the_innermost_function_with_its_classes() -> None:
-    source = (
-        "class NoteResource:\n"
-        "    def get(self, note_id):\n"
-        "        def inner(x):\n"
-        "            return x\n"
-        "        return note_id\n"
-    )
-    module = cst.parse_module(source)
-    top = module.body[0]
-    assert isinstance(top, cst.ClassDef)
-    get = top.body.body[0]
-    assert isinstance(get, cst.FunctionDef)
-    inner = get.body.body[0]
-    assert isinstance(inner, cst.FunctionDef)
-    inner_return = inner.body.body[0]
-    outer_return = get.body.body[1]
-    scopes = Scopes(Positions(module, source.encode()))
-    assert scopes.of(inner_return, top) == "NoteResource.get.inner(x)"
-    assert scopes.of(outer_return, top) == "NoteResource.get(self, note_id)"
-    assert scopes.of(outer_return, None) == ""
+    found = {f.code: f for f in check_source(NESTED.encode(), "nested.py", AnalysisSettings())}
+    assert found["FM304"].scope == "NoteResource.get.load(x)"
+    assert found["FM301"].scope == "NoteResource.get(self, note_id)"
 
 
 def test_the_checker_fills_end_snippet_and_scope() -> None:
@@ -187,34 +188,24 @@ def test_identical_twins_are_numbered_in_file_order() -> None:
     assert second.fingerprint not in (first.fingerprint, single.fingerprint)
 
 
+COMPOUND = """\
+from bson import ObjectId
+from flask import Flask
+
+app = Flask(__name__)
+
+if FEATURE:
+    try:
+        @app.get("/a/<x>")
+        def a(x):
+            return str(ObjectId(x))
+    except ImportError:
+        @app.get("/b/<y>")
+        def b(y):
+            return str(ObjectId(y))
+"""
+
+
 def test_scope_finds_functions_nested_in_compound_statements() -> None:
-    source = (
-        "if FEATURE:\n"
-        "    try:\n"
-        "        @app.get('/a')\n"
-        "        def a(x):\n"
-        "            return x\n"
-        "    except ImportError:\n"
-        "        def b(y):\n"
-        "            return y\n"
-        "    else:\n"
-        "        class K:\n"
-        "            def c(self):\n"
-        "                return self\n"
-        "else:\n"
-        "    VALUE = 1\n"
-    )
-    module = cst.parse_module(source)
-    top = module.body[0]
-    scopes = Scopes(Positions(module, source.encode()))
-    returns = [n for n in _walk(top) if isinstance(n, cst.Return)]
-    assert [scopes.of(r, top) for r in returns] == ["a(x)", "b(y)", "K.c(self)"]
-    value = [n for n in _walk(top) if isinstance(n, cst.Assign)][0]
-    assert scopes.of(value, top) == ""
-
-
-def _walk(node: cst.CSTNode) -> List[cst.CSTNode]:
-    out = [node]
-    for child in node.children:
-        out.extend(_walk(child))
-    return out
+    found = check_source(COMPOUND.encode(), "compound.py", AnalysisSettings())
+    assert [(f.code, f.scope) for f in found] == [("FM301", "a(x)"), ("FM301", "b(y)")]

@@ -60,6 +60,18 @@ def test_positions_match_libcst(source: bytes) -> None:
         assert cheap.of(node, top) == (start.line, start.column + 1)
 
 
+@pytest.mark.parametrize("source", [p.read_bytes() for p in FIXTURES] + [TRICKY])
+def test_positions_generated_only_as_far_as_wanted_are_the_same(source: bytes) -> None:
+    module = cst.parse_module(source)
+    reported = list(reported_nodes(module))
+    full = Positions(module, source)
+    partial = Positions(module, source)
+    for node, top in reported[::2]:  # some are wanted beforehand, the others are asked for later
+        partial.want(node, top)
+    for node, top in reported:
+        assert partial.span(node, top) == full.span(node, top)
+
+
 def test_tricky_source_positions() -> None:
     module = cst.parse_module(TRICKY)
     cheap = Positions(module, TRICKY)

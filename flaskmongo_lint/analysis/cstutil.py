@@ -141,3 +141,23 @@ def leading_text(node: cst.BaseExpression) -> Optional[str]:
         return None
     value = string_value(node)
     return value if value else None
+
+
+def signature_of(function: cst.FunctionDef, qualname: Optional[str] = None) -> str:
+    """``Qual.name(param, *args, key, **kwargs)``: the function's qualified name and parameter
+    names. Annotations, defaults, decorators and ``async`` are left out, because adding type hints
+    or an unrelated decorator is not a change to the finding inside."""
+    params = function.params
+    parts: List[str] = [p.name.value for p in params.posonly_params]
+    if params.posonly_params:
+        parts.append("/")
+    parts.extend(p.name.value for p in params.params)
+    star = params.star_arg
+    if isinstance(star, cst.Param):
+        parts.append("*" + star.name.value)
+    elif params.kwonly_params:
+        parts.append("*")
+    parts.extend(p.name.value for p in params.kwonly_params)
+    if params.star_kwarg is not None:
+        parts.append("**" + params.star_kwarg.name.value)
+    return f"{qualname or function.name.value}({', '.join(parts)})"

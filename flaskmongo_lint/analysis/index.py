@@ -121,7 +121,10 @@ class ProjectIndex:
     # ------------------------------------------------------------------ modules and names
     def module_named(self, dotted: str, importer: Optional[str] = None) -> Optional[str]:
         """The project module an absolute dotted name denotes, if any."""
-        candidates = self._by_import_name.get(dotted) or self._by_suffix.get(tuple(dotted.split(".")), [])
+        # A dotted name that names no module exactly may name one by its path (a folder without
+        # __init__.py on the way); a single name only ever names a top-level module.
+        candidates = self._by_import_name.get(dotted) or \
+            (self._by_suffix.get(tuple(dotted.split(".")), []) if "." in dotted else [])
         if not candidates:
             return None
         if len(candidates) == 1 or importer is None or importer not in self.modules:

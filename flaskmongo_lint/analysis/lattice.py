@@ -57,13 +57,17 @@ class ObjKind(enum.Enum):
     MODEL = "model"  # something the framework models know (ref: the model's tag)
 
 
-@dataclass(frozen=True)
+# The lattice's records are immutable by convention (nothing assigns to a field after it is made)
+# rather than frozen: a frozen dataclass costs six times as much to build, and the walk builds
+# hundreds of values per function.
+@dataclass(eq=True, unsafe_hash=True)
 class Site:
     """A place in the code: a node of a module, and the module-level statement holding it."""
 
     module: str
     node: cst.CSTNode
     top: Optional[cst.CSTNode]
+    scope: str = field(default="", compare=False)  # the enclosing function's signature ("" at module level)
 
     def __repr__(self) -> str:
         return f"Site({self.module}, {type(self.node).__name__}@{id(self.node):x})"
@@ -92,7 +96,7 @@ class Obj:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=True, unsafe_hash=True)
 class Entry:
     """One ``key: value`` of a dict literal (or one ``x[key] = value`` assignment)."""
 
@@ -104,7 +108,7 @@ class Entry:
     maybe: bool = False  # present on some paths only
 
 
-@dataclass(frozen=True)
+@dataclass(eq=True, unsafe_hash=True)
 class Element:
     """One element of a list or tuple."""
 
@@ -113,7 +117,7 @@ class Element:
     maybe: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(eq=True, unsafe_hash=True)
 class Value:
     kinds: FrozenSet[Kind] = EMPTY
     origin: Optional[str] = None  # where the client data came from, in words
@@ -198,10 +202,16 @@ class Value:
             fetched_by=self.fetched_by,
             scoped=self.scoped,
         )
-        return replace(base, **changes) if changes else base
+        if changes:
+            base.__dict__.update(changes)
+        return base
 
     def with_(self, **changes: Any) -> "Value":
-        return replace(self, **changes)
+        """This value with some fields changed (a new value: values are never changed in place)."""
+        out = object.__new__(Value)
+        out.__dict__.update(self.__dict__)
+        out.__dict__.update(changes)
+        return out
 
     def step(self, site: Site, note: str) -> "Value":
         """This value with one more provenance step (only client data carries a trace)."""
@@ -209,13 +219,21 @@ class Value:
             return self
         if self.trace and self.trace[-1].site.node is site.node:
             return self
-        return replace(self, trace=self.trace + (Step(site, note),))
+        return self.with_(trace=self.trace + (Step(site, note),))
 
     def passed(self, site: Site, note: str) -> "Value":
         """This value passed into a function of the project at ``site``."""
         if not self.kinds or len(self.trace) >= MAX_TRACE:
             return self
-        return replace(self, trace=self.trace + (Step(site, note, True),))
+        return self.with_(trace=self.trace + (Step(site, note, True),))
+
+
+def _copy(record: Any, **changes: Any) -> Any:
+    """A record of the lattice (an Entry, an Element) with some fields changed."""
+    out = object.__new__(type(record))
+    out.__dict__.update(record.__dict__)
+    out.__dict__.update(changes)
+    return out
 
 
 CLEAN = Value()
@@ -348,7 +366,7 @@ def _join_obj(a: Optional[Obj], b: Optional[Obj]) -> Optional[Obj]:
 
 
 def _maybe_entries(entries: Tuple[Entry, ...]) -> Tuple[Entry, ...]:
-    return tuple(e if e.maybe else replace(e, maybe=True) for e in entries)
+    return tuple(e if e.maybe else _copy(e, maybe=True) for e in entries)
 
 
 def _join_shapes(a: Optional[Tuple[Entry, ...]], b: Optional[Tuple[Entry, ...]]) -> Optional[Tuple[Entry, ...]]:
@@ -369,11 +387,11 @@ def _join_shapes(a: Optional[Tuple[Entry, ...]], b: Optional[Tuple[Entry, ...]])
             out.append(Entry(e.key, join(e.key_value, other.key_value), join(e.value, other.value), e.site,
                              e.key_site, e.maybe or other.maybe))
         else:
-            out.append(e if e.maybe else replace(e, maybe=True))
+            out.append(e if e.maybe else _copy(e, maybe=True))
     for e in b:
         k = e.key if e.key is not None else id(e.site.node)
         if k not in seen:
-            out.append(e if e.maybe else replace(e, maybe=True))
+            out.append(e if e.maybe else _copy(e, maybe=True))
     return tuple(out)
 
 
@@ -382,7 +400,7 @@ def _join_elements(a: Optional[Tuple[Element, ...]], b: Optional[Tuple[Element, 
         return None
     if a is None or b is None:
         els = a if a is not None else b
-        return tuple(e if e.maybe else replace(e, maybe=True) for e in els)  # type: ignore[union-attr]
+        return tuple(e if e.maybe else _copy(e, maybe=True) for e in els)  # type: ignore[union-attr]
     if a == b:
         return a
     if len(a) == len(b) and all(x.site.node is y.site.node for x, y in zip(a, b)):
@@ -396,10 +414,10 @@ def _join_elements(a: Optional[Tuple[Element, ...]], b: Optional[Tuple[Element, 
             seen.add(id(e.site.node))
             out.append(Element(join(e.value, other.value), e.site, e.maybe or other.maybe))
         else:
-            out.append(e if e.maybe else replace(e, maybe=True))
+            out.append(e if e.maybe else _copy(e, maybe=True))
     for e in b:
         if id(e.site.node) not in seen:
-            out.append(e if e.maybe else replace(e, maybe=True))
+            out.append(e if e.maybe else _copy(e, maybe=True))
     return tuple(out)
 
 
@@ -434,7 +452,7 @@ def _cap_entries(shape: Tuple[Entry, ...]) -> Tuple[Entry, ...]:
         return shape
     last = shape[-1]
     merged = join_all(e.value for e in shape[MAX_ITEMS - 1:])
-    return shape[:MAX_ITEMS - 1] + (replace(last, value=merged, maybe=True),)
+    return shape[:MAX_ITEMS - 1] + (_copy(last, value=merged, maybe=True),)
 
 
 def widen(value: Value, depth: int = MAX_DEPTH) -> Value:
@@ -448,8 +466,8 @@ def widen(value: Value, depth: int = MAX_DEPTH) -> Value:
         flat = _flatten(contents)
         return value.with_(shape=None, elements=None, kinds=value.kinds | flat.kinds,
                            origin=value.origin or flat.origin or inner.origin, reads=value.reads | flat.reads)
-    shape = tuple(replace(e, value=widen(e.value, depth - 1)) for e in value.shape) if value.shape else value.shape
-    elements = tuple(replace(e, value=widen(e.value, depth - 1)) for e in value.elements) \
+    shape = tuple(_copy(e, value=widen(e.value, depth - 1)) for e in value.shape) if value.shape else value.shape
+    elements = tuple(_copy(e, value=widen(e.value, depth - 1)) for e in value.elements) \
         if value.elements else value.elements
     return value.with_(shape=shape, elements=elements)
 

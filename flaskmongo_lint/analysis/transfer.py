@@ -8,6 +8,7 @@ the walk: events, leaving, refined arguments ...) or, for a call used as an ``if
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import FrozenSet, Optional, Tuple
 
 import libcst as cst
@@ -16,7 +17,7 @@ from flaskmongo_lint.analysis.events import Caught, Event
 from flaskmongo_lint.analysis.lattice import EMPTY, Site, Value
 
 
-@dataclass(frozen=True)
+@dataclass(eq=True, unsafe_hash=True)  # immutable by convention (built for every argument of every call)
 class ArgVal:
     """One evaluated argument of a call."""
 
@@ -27,7 +28,7 @@ class ArgVal:
     star: str = ""  # "", "*" or "**"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=True, unsafe_hash=True)  # immutable by convention
 class CallSite:
     """An evaluated call: where it is, its arguments, and the context of the walk there."""
 
@@ -35,7 +36,7 @@ class CallSite:
     args: Tuple[ArgVal, ...]
     caught: FrozenSet[Caught] = EMPTY
 
-    @property
+    @cached_property
     def positional(self) -> Tuple[ArgVal, ...]:
         return tuple(a for a in self.args if a.keyword is None and not a.star)
 

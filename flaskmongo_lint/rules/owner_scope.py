@@ -122,7 +122,11 @@ class UnscopedRead(Rule):
         terms = unscoped_selectors(occ, ctx, ids_only=True)
         if terms:
             t = terms[0]
-            related = tuple(s for s in ctx.owner_evidence(root.app, op.collection) if s.node is not op.site.node)
+            # The owner-scoped twin that makes this collection per-owner: one, the nearest (same
+            # function, then same module, then the first in the project's order).
+            twins = [s for s in ctx.owner_evidence(root.app, op.collection) if s.node is not op.site.node]
+            twins.sort(key=lambda s: (s.top is not op.site.top, s.module != op.site.module))
+            related = tuple(twins[:1])
             yield Report(op.site, f"{op.method} selects by '{t.path}' ({_source(t)}); the filter "
                                   f"{_scope_problem(op, terms, ctx)} and no ownership check guards it; {SCOPE_HINT}",
                          "high", t.value.trace, related)

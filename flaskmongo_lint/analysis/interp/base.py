@@ -79,8 +79,10 @@ class WalkerBase:
     budget: int
     truncated: bool
 
+    scope: str = ""  # the walked function's signature, for the sites it makes
+
     def site(self, node: cst.CSTNode) -> Site:
-        return Site(self.module, node, self.top)
+        return Site(self.module, node, self.top, self.scope)
 
     @property
     def caught(self) -> FrozenSet[Caught]:

@@ -21,7 +21,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from flaskmongo_lint.analysis.collect import Syntax
-from flaskmongo_lint.analysis.cstutil import dotted, string_value, suite
+from flaskmongo_lint.analysis.cstutil import dotted, signature_of, string_value, suite
 from flaskmongo_lint.analysis.index import ProjectIndex, Ref, RefKind
 from flaskmongo_lint.analysis.interp.state import State
 from flaskmongo_lint.analysis.interp.walker import Walker
@@ -73,6 +73,7 @@ class Engine:
         self._evaluating: Set[str] = set()
         self._resolved: Dict[Tuple[str, str], Optional[Ref]] = {}
         self._free: Dict[str, FrozenSet[str]] = {}
+        self._signatures: Dict[str, str] = {}
         self._defaults: Dict[Tuple[str, str], Value] = {}
         self._rg: Dict[Tuple[str, str], bool] = {}
 
@@ -185,6 +186,7 @@ class Engine:
         self.reached.add(ref.key)
         budget = max(1, min(FUNCTION_BUDGET, self.file_budget - self.steps_used))
         walker = Walker(self, ref.module, ref, fn, node.top, params, closure, budget)
+        walker.scope = self.signature(ref, node.node)
         summary = walker.run(suite(node.node.body))
         self.steps_used += walker.steps
         self.total_steps += walker.steps
@@ -299,6 +301,13 @@ class Engine:
         if parent is None:
             return self.index.resolve_name(module, name)
         return self.index.nested_function(module, parent, name)
+
+    def signature(self, ref: Ref, node: cst.FunctionDef) -> str:
+        """``Qual.name(params)``: where in the code a finding is, for its fingerprint."""
+        found = self._signatures.get(ref.key)
+        if found is None:
+            found = self._signatures[ref.key] = signature_of(node, ref.name)
+        return found
 
     def free_names(self, ref: Ref) -> FrozenSet[str]:
         """The names a nested function's body mentions (its enclosing variables among them)."""
