@@ -12,8 +12,16 @@ from dataclasses import dataclass
 from typing import FrozenSet, Tuple
 
 from flaskmongo_lint.analysis.events import Placed
-from flaskmongo_lint.analysis.interp.base import ViewCall
 from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Site, Value, join
+
+
+@dataclass(frozen=True)
+class ViewCall:
+    """A call of the view a project decorator wraps: in which state, with which arguments."""
+
+    authed: bool
+    privileged: bool
+    identity_positions: Tuple[int, ...]  # positional arguments that are the caller's identity
 
 
 @dataclass(frozen=True)

@@ -7,27 +7,40 @@ methods they call on each other, so no part imports another.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Protocol, Set, Tuple
 
 import libcst as cst
 
 from flaskmongo_lint.analysis.events import Caught, Event, Placed
 from flaskmongo_lint.analysis.facts import FunctionFacts, ModuleFacts
-from flaskmongo_lint.analysis.index import Ref
+from flaskmongo_lint.analysis.index import ProjectIndex, Ref
 from flaskmongo_lint.analysis.interp.state import State
-from flaskmongo_lint.analysis.lattice import EMPTY, Site, Value
+from flaskmongo_lint.analysis.lattice import EMPTY, Obj, Site, Value
+from flaskmongo_lint.analysis.summaries import Summary, ViewCall
+from flaskmongo_lint.models.semantics import Semantics
 
-if TYPE_CHECKING:  # pragma: no cover
-    from flaskmongo_lint.analysis.interp.engine import Engine
 
 
-@dataclass(frozen=True)
-class ViewCall:
-    """A call of the view a project decorator wraps: in which state, with which arguments."""
+class EngineView(Protocol):
+    """What the walker asks of the engine that runs it (interp.engine.Engine)."""
 
-    authed: bool
-    privileged: bool
-    identity_positions: Tuple[int, ...]  # positional arguments that are the caller's identity
+    index: ProjectIndex
+    semantics: Semantics
+
+    def call(self, ref: Ref, params: Dict[str, Value], closure: Dict[str, Value]) -> Summary: ...
+    def resolve(self, module: str, name: str) -> Optional[Ref]: ...
+    def resolve_dotted(self, module: str, dotted: str) -> Optional[Ref]: ...
+    def name_value(self, module: str, name: str, site: Site) -> Value: ...
+    def ref_value(self, ref: Ref) -> Value: ...
+    def object_attribute(self, obj: Obj, attr: str, site: Site) -> Optional[Value]: ...
+    def nested(self, module: str, parent: Optional[str], name: str) -> Optional[Ref]: ...
+    def free_names(self, ref: Ref) -> FrozenSet[str]: ...
+    def default_value(self, ref: Ref, param: str) -> Value: ...
+    def constant_container(self, module: str, expr: cst.BaseExpression) -> bool: ...
+    def validated(self, value: Value) -> Value: ...
+    def is_store(self, module: str, expr: cst.BaseExpression) -> bool: ...
+    def stored(self, attr: str) -> Optional[Value]: ...
+
 
 
 @dataclass
@@ -62,7 +75,7 @@ class Effects:
 
 
 class WalkerBase:
-    engine: "Engine"
+    engine: EngineView
     module: str
     facts: ModuleFacts
     ref: Optional[Ref]  # the function walked (None: module-level code)

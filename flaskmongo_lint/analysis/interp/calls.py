@@ -16,7 +16,8 @@ import libcst as cst
 from flaskmongo_lint.analysis.cstutil import dotted
 from flaskmongo_lint.analysis.facts import FunctionFacts, ParamKind
 from flaskmongo_lint.analysis.index import Ref, RefKind
-from flaskmongo_lint.analysis.interp.base import ViewCall, WalkerBase
+from flaskmongo_lint.analysis.interp.base import WalkerBase
+from flaskmongo_lint.analysis.summaries import ViewCall
 from flaskmongo_lint.analysis.interp.state import State
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, EMPTY, Entry, Element, Obj, ObjKind, Value, item_of, join, join_all,

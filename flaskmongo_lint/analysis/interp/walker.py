@@ -1,13 +1,13 @@
 """The walker: one walk of one function body (or of module-level code), in one context."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from flaskmongo_lint.analysis.facts import FunctionFacts
 from flaskmongo_lint.analysis.index import Ref, RefKind
-from flaskmongo_lint.analysis.interp.base import Effects
+from flaskmongo_lint.analysis.interp.base import Effects, EngineView
 from flaskmongo_lint.analysis.interp.calls import Calls
 from flaskmongo_lint.analysis.interp.expressions import Expressions
 from flaskmongo_lint.analysis.interp.guards import Guards
@@ -16,12 +16,10 @@ from flaskmongo_lint.analysis.interp.statements import Statements
 from flaskmongo_lint.analysis.lattice import CLEAN, NUMBER_KINDS, OPAQUE_KINDS, TEXT_KINDS, Kind, Value, join_all
 from flaskmongo_lint.analysis.summaries import Summary
 
-if TYPE_CHECKING:  # pragma: no cover
-    from flaskmongo_lint.analysis.interp.engine import Engine
 
 
 class Walker(Statements, Guards, Calls, Expressions):
-    def __init__(self, engine: "Engine", module: str, ref: Optional[Ref], fn: Optional[FunctionFacts],
+    def __init__(self, engine: EngineView, module: str, ref: Optional[Ref], fn: Optional[FunctionFacts],
                  top: Optional[cst.CSTNode], params: Dict[str, Value], closure: Dict[str, Value], budget: int) -> None:
         self.engine = engine
         self.module = module
