@@ -78,7 +78,7 @@ def search_coerced():
     return jsonify(ids=[str(n["_id"]) for n in found])
 
 
-# Vulnerable: anyone can delete anyone's note by id (FM102), and a bad id is a 500 (FM301).
+# Vulnerable: any logged-in user can delete anyone's note by id (FM102), and a bad id is a 500 (FM301).
 @app.delete("/notes/<note_id>")
 @login_required
 def delete_note(note_id):
@@ -104,3 +104,22 @@ def replace_note(note_id):
         abort(404)
     db.notes.replace_one({"_id": ObjectId(note_id), "owner_id": current_user.id}, request.get_json())
     return jsonify(status="ok")
+
+
+# Vulnerable: no login at all, so anyone on the internet can archive any note by its id (FM104).
+@app.post("/notes/<note_id>/archive")
+def archive_note(note_id):
+    if not ObjectId.is_valid(note_id):
+        abort(404)
+    db.notes.update_one({"_id": ObjectId(note_id)}, {"$set": {"archived": True}})
+    return jsonify(status="archived")
+
+
+# Fixed: the caller signs in and archives only their own notes.
+@app.post("/mine/<note_id>/archive")
+@login_required
+def archive_own_note(note_id):
+    if not ObjectId.is_valid(note_id):
+        abort(404)
+    db.notes.update_one({"_id": ObjectId(note_id), "owner_id": current_user.id}, {"$set": {"archived": True}})
+    return jsonify(status="archived")
