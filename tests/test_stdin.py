@@ -96,3 +96,47 @@ def test_stdin_through_a_real_pipe(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stdout.decode().startswith(f"app.py:{OBJECTID_LINE}:")
+
+
+AUTH = '''\
+from functools import wraps
+
+from flask import abort, request
+from pymongo import MongoClient
+
+db = MongoClient().hub
+
+
+def requires_key(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if db.keys.find_one({"api_key": request.headers.get("X-Key", "")}) is None:
+            abort(401)
+        return view(*args, **kwargs)
+
+    return wrapper
+'''
+VIEWS = '''\
+from flask import Blueprint
+
+from .auth import db, requires_key
+
+bp = Blueprint("hub", __name__)
+
+
+@bp.post("/items/<item_id>/done")
+@requires_key
+def done(item_id):
+    db.items.update_one({"_id": item_id}, {"$set": {"done": True}})
+    return ""
+'''
+
+
+def test_stdin_in_a_project_reads_the_other_modules_from_disk(tmp_path: Path) -> None:
+    """The decorator on disk (auth.py) verifies a key and aborts: the buffer's write is FM102, an
+    authenticated write; linted alone it would be FM104."""
+    write(tmp_path, "hub/__init__.py", "")
+    write(tmp_path, "hub/auth.py", AUTH)
+    write(tmp_path, "hub/views.py", "# the saved file is older than the editor's buffer\n")
+    assert codes(invoke("-", "--stdin-filename", "hub/views.py", input=VIEWS)) == ["FM102"]
+    assert codes(invoke("-", "--stdin-filename", "elsewhere/views.py", input=VIEWS)) == ["FM104"]
