@@ -24,16 +24,9 @@ class Location:
 
 
 @dataclass(frozen=True, order=True)
-class FlowStep:
+class FlowStep(Location):
     """One step of the path client data takes to the sink: the first step is the source (a route
     parameter, ``request.json`` ...), the last one the reported call."""
-
-    path: str
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-    message: str = ""
 
 
 @dataclass(frozen=True, order=True)

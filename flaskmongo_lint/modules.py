@@ -136,7 +136,7 @@ def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
     by_suffix: Dict[Tuple[str, ...], List[int]] = {}
     for i, f in enumerate(files):
         by_name.setdefault(f.imported_as, []).append(i)
-        parts = _path_parts(f.path)
+        parts = path_parts(f.path)
         for j in range(len(parts)):
             by_suffix.setdefault(tuple(parts[j:]), []).append(i)
     parent = list(range(len(files)))
@@ -164,7 +164,8 @@ def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
     return sorted(out, key=lambda g: g[0].path)
 
 
-def _path_parts(path: str) -> List[str]:
+def path_parts(path: str) -> List[str]:
+    """A module's path as the names an import could reach it by: folders, then the module."""
     parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
     parts[-1] = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
     if parts[-1] == "__init__":

@@ -136,12 +136,18 @@ class _Collector:
             for block in suites(stmt):
                 self.block(suite(block), top, cls, func, globals_)
 
-    def function(self, fn: cst.FunctionDef, top: cst.CSTNode, cls: Optional[str], func: Optional[str]) -> None:
+    def definition(self, node: "cst.FunctionDef | cst.ClassDef", cls: Optional[str],
+                   func: Optional[str]) -> Tuple[str, Tuple[Decorator, ...]]:
+        """A def's or a class's qualified name and decorators (registering hooks and handlers)."""
         prefix = f"{cls}." if cls is not None else f"{func}." if func is not None else ""
-        qualname = prefix + fn.name.value
-        decorators = tuple(_decorator(d.decorator) for d in fn.decorators)
-        for dec, node in zip(decorators, fn.decorators):
-            self.decorator_registration(dec, node.decorator, qualname, func)
+        qualname = prefix + node.name.value
+        decorators = tuple(_decorator(d.decorator) for d in node.decorators)
+        for dec, d in zip(decorators, node.decorators):
+            self.decorator_registration(dec, d.decorator, qualname, func)
+        return qualname, decorators
+
+    def function(self, fn: cst.FunctionDef, top: cst.CSTNode, cls: Optional[str], func: Optional[str]) -> None:
+        qualname, decorators = self.definition(fn, cls, func)
         body = suite(fn.body)
         declared = _globals_in(body)
         writes: List[str] = []
@@ -157,11 +163,7 @@ class _Collector:
             self.self_attributes(body, cls, top)
 
     def klass(self, node: cst.ClassDef, top: cst.CSTNode, cls: Optional[str], func: Optional[str]) -> None:
-        prefix = f"{cls}." if cls is not None else f"{func}." if func is not None else ""
-        qualname = prefix + node.name.value
-        decorators = tuple(_decorator(d.decorator) for d in node.decorators)
-        for dec, d in zip(decorators, node.decorators):
-            self.decorator_registration(dec, d.decorator, qualname, func)
+        qualname, decorators = self.definition(node, cls, func)
         methods: List[str] = []
         attributes: List[str] = []
         view_decorators: List[Call] = []

@@ -24,6 +24,7 @@ from flaskmongo_lint.analysis.facts import (
 from flaskmongo_lint.models import bson, flask, restful, socketio
 from flaskmongo_lint.models.semantics import Semantics
 from flaskmongo_lint.models.tags import Tag
+from flaskmongo_lint.modules import path_parts
 
 _RULE_PARAM = re.compile(r"<(?:(?P<conv>[A-Za-z_]\w*)(?:\([^)]*\))?:)?(?P<name>[A-Za-z_]\w*)>")
 MAX_RESOLVE = 12  # hops through re-exports before giving up (a cycle of imports)
@@ -111,7 +112,7 @@ class ProjectIndex:
         index = cls({m.name: m for m in sorted(modules, key=lambda m: m.name)}, semantics)
         for m in index.modules.values():
             index._by_import_name.setdefault(m.imported_as, []).append(m.name)
-            parts = _path_parts(m.path)
+            parts = path_parts(m.path)
             for i in range(len(parts)):
                 index._by_suffix.setdefault(tuple(parts[i:]), []).append(m.name)
         index._find_handlers()
@@ -541,14 +542,6 @@ def _is_param(facts: ModuleFacts, function: str, receiver: str) -> bool:
     fn = facts.functions.get(function)
     head = receiver.split(".")[0]
     return fn is not None and any(p.name == head for p in fn.params)
-
-
-def _path_parts(path: str) -> List[str]:
-    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
-    parts[-1] = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return [p for p in parts if p]
 
 
 __all__ = ["DecoratorRef", "Handler", "HandlerKind", "Hook", "ProjectIndex", "Ref", "RefKind", "route_rule", "rule_params"]
