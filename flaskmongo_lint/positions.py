@@ -66,7 +66,10 @@ class Positions:
     def _statement(self, top: cst.CSTNode, first_line: int) -> Tuple[int, Dict[cst.CSTNode, CodeRange]]:
         cached = self._by_statement.get(id(top))
         if cached is None:
-            mini = cst.Module(body=[top])  # type: ignore[list-item]
+            # The file's own indentation and newline: blocks that use the module's default
+            # indentation store none of their own, and columns inside them depend on it.
+            mini = cst.Module(body=[top], default_indent=self.module.default_indent,  # type: ignore[list-item]
+                              default_newline=self.module.default_newline)
             wanted = self._wanted.pop(id(top), None)
             ranges = _ranges(mini, wanted)
             if wanted is None:

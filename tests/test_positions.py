@@ -38,6 +38,22 @@ class K(MethodView):
         db.k.delete_one({"_id": request.args["id"]})
 '''
 
+# Blocks indented like the module's default store no indentation of their own: a file indented by
+# two spaces (or tabs), and one with Windows newlines, must still get their own columns and lines.
+TWO_SPACES = b'''from flask import Flask, request
+from bson import ObjectId
+from pymongo import MongoClient
+app = Flask(__name__)
+db = MongoClient().db
+@app.route("/a/<i>")
+def a(i):
+  if i:
+    return str(db.x.find_one({"_id": ObjectId(i)}))
+'''
+TABS = TWO_SPACES.replace(b"\n    ", b"\n\t\t").replace(b"\n  ", b"\n\t")
+CRLF = TRICKY.replace(b"\n", b"\r\n")
+SOURCES = [p.read_bytes() for p in FIXTURES] + [TRICKY, TWO_SPACES, TABS, CRLF]
+
 
 def reported_nodes(module: cst.Module):  # type: ignore[no-untyped-def]
     settings = AnalysisSettings()
@@ -50,7 +66,7 @@ def reported_nodes(module: cst.Module):  # type: ignore[no-untyped-def]
                     yield report.site.node, report.site.top
 
 
-@pytest.mark.parametrize("source", [p.read_bytes() for p in FIXTURES] + [TRICKY])
+@pytest.mark.parametrize("source", SOURCES)
 def test_positions_match_libcst(source: bytes) -> None:
     module = cst.parse_module(source)
     whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -60,7 +76,7 @@ def test_positions_match_libcst(source: bytes) -> None:
         assert cheap.of(node, top) == (start.line, start.column + 1)
 
 
-@pytest.mark.parametrize("source", [p.read_bytes() for p in FIXTURES] + [TRICKY])
+@pytest.mark.parametrize("source", SOURCES)
 def test_positions_generated_only_as_far_as_wanted_are_the_same(source: bytes) -> None:
     module = cst.parse_module(source)
     reported = list(reported_nodes(module))
@@ -77,6 +93,13 @@ def test_tricky_source_positions() -> None:
     cheap = Positions(module, TRICKY)
     placed = sorted(cheap.of(node, top) for node, top in reported_nodes(module))
     assert placed == [(16, 38), (21, 9)]  # after comments between decorators; in a class method
+
+
+@pytest.mark.parametrize(("source", "column"), [(TWO_SPACES, 38), (TABS, 36)])
+def test_columns_in_a_file_not_indented_by_four_spaces(source: bytes, column: int) -> None:
+    module = cst.parse_module(source)
+    cheap = Positions(module, source)
+    assert [cheap.of(node, top) for node, top in reported_nodes(module)] == [(9, column)]
 
 
 def test_falls_back_when_ast_cannot_parse() -> None:
