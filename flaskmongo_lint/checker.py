@@ -8,12 +8,13 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import libcst as cst
 
-from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult, internal_error
+from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult
 from flaskmongo_lint.analysis.cstutil import code_of
 from flaskmongo_lint.analysis.lattice import Site
-from flaskmongo_lint.findings import Finding, FlowStep, Location
+from flaskmongo_lint.findings import Finding, FlowStep, Location, internal_error
 from flaskmongo_lint.fingerprints import normalised_code
 from flaskmongo_lint.modules import Namer, SourceFile
+from flaskmongo_lint.parsing import Parsed, Refused, decode, parse
 from flaskmongo_lint.positions import Positions, parse_error
 from flaskmongo_lint.rules import ALL_RULES
 from flaskmongo_lint.rules.base import Occurrence, Report, RuleContext
@@ -42,12 +43,13 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
     out = ProjectFindings({f.path: [] for f in files})
     parsed: List[ParsedModule] = []
     sources: Dict[str, bytes] = {}
+    cpython: Dict[str, Parsed] = {}
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, DEEP_RECURSION))
     try:
         for f in files:
             try:
-                tree = cst.parse_module(f.source)
+                got = parse(decode(f.source), f.path)
             except cst.ParserSyntaxError as exc:
                 line, col, message = parse_error(exc, f.source)
                 out.findings[f.path].append(Finding(f.path, line, col, "FM001", f"cannot parse: {message}"))
@@ -55,8 +57,12 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
             except Exception as exc:  # noqa: BLE001 - the parser failing on one file must not end the run
                 out.errors[f.path] = internal_error(exc)
                 continue
-            parsed.append(ParsedModule(f.name, f.path, tree, f.is_package, f.imported_as))
+            if isinstance(got, Refused):
+                out.findings[f.path].append(Finding(f.path, got.line, got.column, "FM001", got.message))
+                continue
+            parsed.append(ParsedModule(f.name, f.path, got.tree, f.is_package, f.imported_as))
             sources[f.name] = f.source
+            cpython[f.name] = got
         if not parsed:
             return out
         try:
@@ -67,11 +73,10 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
                 out.errors[m.path] = error
             return out
         paths = {m.name: m.path for m in parsed}
-        trees = {m.name: m.tree for m in parsed}
         for module, error in result.errors.items():
             out.errors[paths[module]] = error
         out.notes = result.notes
-        for finding in _place(result, settings, paths, trees, sources, out.errors):
+        for finding in _place(result, settings, paths, cpython, sources, out.errors):
             out.findings[finding.path].append(finding)
     finally:
         sys.setrecursionlimit(limit)
@@ -80,7 +85,7 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
     return out
 
 
-def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, str], trees: Dict[str, cst.Module],
+def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, str], trees: Dict[str, Parsed],
            sources: Dict[str, bytes], errors: Dict[str, Tuple[str, str]]) -> List[Finding]:
     ctx = RuleContext(settings, result.evidence)
     chosen: Dict[Tuple[str, int, str], Tuple[Report, str]] = {}
@@ -119,14 +124,16 @@ def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, s
 class _Places:
     """Positions of sites in any module of the project, computed only for what is reported."""
 
-    def __init__(self, paths: Dict[str, str], trees: Dict[str, cst.Module], sources: Dict[str, bytes]) -> None:
+    def __init__(self, paths: Dict[str, str], trees: Dict[str, Parsed], sources: Dict[str, bytes]) -> None:
         self.paths, self.trees, self.sources = paths, trees, sources
         self._positions: Dict[str, Positions] = {}
 
     def positions(self, module: str) -> Positions:
         found = self._positions.get(module)
         if found is None:
-            found = self._positions[module] = Positions(self.trees[module], self.sources[module])
+            parsed = self.trees[module]
+            found = self._positions[module] = Positions(parsed.tree, self.sources[module], parsed.python,
+                                                        parsed.indents)
         return found
 
     def want(self, report: Report) -> None:

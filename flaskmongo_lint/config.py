@@ -28,6 +28,10 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
     "__pycache__", ".eggs", "*.egg-info",
 )
 
+DEFAULT_MAX_FILE_SIZE = 8_000_000
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000 ** 2, "mib": 1024 ** 2, "gb": 1000 ** 3, "gib": 1024 ** 3}
+
 # A code or a prefix of one: "FM", "FM1", "FM10", "FM101". Rule codes have three digits, so a
 # longer number can never match anything and is surely a typo.
 _CODE_RE = re.compile(r"^FM[0-9]{0,3}$")
@@ -61,6 +65,9 @@ class Config:
     source: Optional[str] = None
     # A baseline file (``baseline`` key, absolute): findings recorded in it are not reported.
     baseline: Optional[str] = None
+    # Files larger than this many bytes are FM001, not analysed (``max-file-size``): no hand
+    # written module is that large, and a generated one costs the parser gigabytes.
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
     @property
     def all_excludes(self) -> Tuple[str, ...]:
@@ -156,11 +163,12 @@ def _kebab(name: str) -> str:
 
 _LIST_KEYS: Tuple[str, ...] = ("select", "ignore", "exclude", "extend-exclude")
 _PATH_KEYS: Tuple[str, ...] = ("baseline",)
+_SIZE_KEYS: Tuple[str, ...] = ("max-file-size",)
 _ANALYSIS_KEYS: Dict[str, str] = {}
 for _name in ANALYSIS_LISTS:
     _ANALYSIS_KEYS[_kebab(_name)] = _name
     _ANALYSIS_KEYS["extend-" + _kebab(_name)] = _name
-VALID_KEYS: Tuple[str, ...] = _LIST_KEYS + _PATH_KEYS + ("per-file-ignores",) + tuple(_ANALYSIS_KEYS)
+VALID_KEYS: Tuple[str, ...] = _LIST_KEYS + _PATH_KEYS + _SIZE_KEYS + ("per-file-ignores",) + tuple(_ANALYSIS_KEYS)
 
 
 def _display(path: str) -> str:
@@ -282,6 +290,8 @@ def config_from_table(table: Any, path: str) -> Config:
             raise ConfigError(f"'baseline' in {where_file} must be a file name (a string)")
         # Relative to the configuration file, like the path patterns.
         changes["baseline"] = os.path.join(os.path.dirname(os.path.abspath(path)), value)
+    if "max-file-size" in table:
+        changes["max_file_size"] = parse_size(table["max-file-size"], f"'max-file-size' in {where_file}")
 
     analysis: Dict[str, Tuple[str, ...]] = {}
     defaults = AnalysisSettings()
@@ -297,6 +307,22 @@ def config_from_table(table: Any, path: str) -> Config:
         source=path,
         **changes,
     )
+
+
+def parse_size(value: Any, where: str) -> int:
+    """A size in bytes: an integer, or a string with a unit (``"5MB"``, ``"512 KiB"``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigError(f"{where} must be a number of bytes or a size like \"5MB\"")
+    if isinstance(value, int):
+        number = value
+    else:
+        found = _SIZE_RE.match(value)
+        if found is None:
+            raise ConfigError(f"{where} must be a number of bytes or a size like \"5MB\", not {value!r}")
+        number = int(float(found.group(1)) * _SIZE_UNITS[(found.group(2) or "b").lower()])
+    if number <= 0:
+        raise ConfigError(f"{where} must be positive")
+    return number
 
 
 def _per_file_ignores(value: Any, where_file: str) -> Dict[str, Tuple[str, ...]]:

@@ -6,6 +6,8 @@ the start.
 """
 from __future__ import annotations
 
+import traceback
+
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -60,3 +62,18 @@ class Finding:
 
     def render(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+
+def internal_error(exc: BaseException) -> Tuple[str, str]:
+    """An exception as (``Type: message`` on one line, the traceback). Never raises: an
+    exception whose message cannot be made (a ``__str__`` that fails, a recursion error while
+    formatting) is still reported, by its type."""
+    try:
+        message = " ".join(str(exc).split())
+    except Exception:  # noqa: BLE001 - the report of a failure must not fail
+        message = "(no message)"
+    try:
+        trace = traceback.format_exc()
+    except Exception:  # noqa: BLE001
+        trace = f"{type(exc).__name__} (no traceback)"
+    return f"{type(exc).__name__}: {message}", trace

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from contextlib import contextmanager
-from typing import Dict, Iterator, Optional, Set, Tuple
+from typing import Dict, Iterator, Mapping, Optional, Set, Tuple
 
 import libcst as cst
 from libcst._position import CodePosition
@@ -20,9 +20,15 @@ from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 
 class Positions:
-    def __init__(self, module: cst.Module, source: bytes) -> None:
+    def __init__(self, module: cst.Module, source: bytes, python: Optional[ast.Module] = None,
+                 indents: Optional[Mapping[int, str]] = None) -> None:
+        """``python``: CPython's tree of ``source``, if the caller has it (else parsed here when
+        needed); ``indents``: the default indentation of each statement of a module put
+        together from pieces (see :mod:`flaskmongo_lint.parsing`)."""
         self.module = module
         self.source = source
+        self._python = python
+        self._indents = indents or {}
         self._first_lines: Optional[Dict[int, int]] = None
         self._by_statement: Dict[int, Tuple[int, Dict[cst.CSTNode, CodeRange]]] = {}
         self._complete: Set[int] = set()  # statements whose every node has its range
@@ -68,7 +74,8 @@ class Positions:
         if cached is None:
             # The file's own indentation and newline: blocks that use the module's default
             # indentation store none of their own, and columns inside them depend on it.
-            mini = cst.Module(body=[top], default_indent=self.module.default_indent,  # type: ignore[list-item]
+            indent = self._indents.get(id(top), self.module.default_indent)
+            mini = cst.Module(body=[top], default_indent=indent,  # type: ignore[list-item]
                               default_newline=self.module.default_newline)
             wanted = self._wanted.pop(id(top), None)
             ranges = _ranges(mini, wanted)
@@ -82,10 +89,12 @@ class Positions:
     def _statement_lines(self) -> Optional[Dict[int, int]]:
         """The file line of each module-level statement's first line (its first decorator)."""
         if self._first_lines is None:
-            try:
-                tree = ast.parse(self.source)
-            except (SyntaxError, ValueError):
-                return None
+            tree = self._python
+            if tree is None:
+                try:
+                    tree = ast.parse(self.source)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return None
             lines: Dict[int, int] = {}
             stmts = tree.body
             index = 0

@@ -10,11 +10,8 @@ so the output is the same whatever the order of the files and the number of work
 from __future__ import annotations
 
 import concurrent.futures
-import io
 import os
 import re
-import tokenize
-import traceback
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -22,9 +19,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from flaskmongo_lint import checker, noqa
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, display_path, missing_paths, path_matches
-from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.fingerprints import assign_fingerprints
 from flaskmongo_lint.modules import FLASK_MARKERS, Namer, SourceFile, components, name_files
+from flaskmongo_lint.parsing import decode, refused_size
 
 # Below this many groups a process pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 8
@@ -70,12 +68,6 @@ def skips_file(source: bytes) -> bool:
     return b"skip-file" in source.lower() and _SKIP_FILE.search(source) is not None
 
 
-def _decode(source: bytes) -> str:
-    """The file's text as Python would read it (PEP 263 coding cookie, BOM, default UTF-8)."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    return source.decode(encoding)
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -84,19 +76,26 @@ def read(path: str, config: Config) -> Tuple[Optional[bytes], Optional[FileResul
     """A file's bytes, or the FM001 result of a file that cannot be read or decoded."""
     try:
         with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > config.max_file_size:
+                # Not even read: a generated file of gigabytes must cost nothing.
+                return None, _unreadable(path, refused_size(size, config.max_file_size).message, config)
             source = handle.read()
     except OSError as exc:
-        finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(exc.strerror or str(exc))}")
-        return None, FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
+        return None, _unreadable(path, f"cannot read file: {_one_line(exc.strerror or str(exc))}", config)
     return source, _undecodable(path, source, config)
+
+
+def _unreadable(path: str, message: str, config: Config) -> FileResult:
+    finding = Finding(path, 1, 1, UNREADABLE, message)
+    return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
 
 
 def _undecodable(path: str, source: bytes, config: Config) -> Optional[FileResult]:
     try:
-        _decode(source)
+        decode(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        finding = Finding(path, 1, 1, UNREADABLE, f"cannot read file: {_one_line(str(exc))}")
-        return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
+        return _unreadable(path, f"cannot read file: {_one_line(str(exc))}", config)
     return None
 
 
@@ -109,7 +108,7 @@ def check_group(group: Sequence[SourceFile], config: Config, *,
         # Looked up on the module at call time, so tests (and plugins) can replace it.
         found = checker.check_files(group, config.analysis)
     except Exception as exc:  # noqa: BLE001 - one group's failure must not end the run
-        error = (f"{type(exc).__name__}: {_one_line(str(exc))}", traceback.format_exc())
+        error = internal_error(exc)
         found = checker.ProjectFindings({f.path: [] for f in group}, {f.path: error for f in group})
     results = []
     for f in group:
@@ -124,7 +123,7 @@ def check_group(group: Sequence[SourceFile], config: Config, *,
 def _finish(path: str, source: bytes, findings: List[Finding], config: Config, apply_noqa: bool,
             error: Optional[str]) -> FileResult:
     """Fingerprints, then suppression, then unused-noqa, for one file's findings."""
-    text = _decode(source)
+    text = decode(source)
     # Before suppression, so a fingerprint does not depend on what this run selects or silences.
     findings = assign_fingerprints(findings, config.root)
     kept = list(_suppress(findings, text, path, config, apply_noqa))
@@ -304,6 +303,8 @@ def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = 
     failed = _undecodable(path, source, config)
     if failed is not None:
         return failed
+    if len(source) > config.max_file_size:
+        return _unreadable(path, refused_size(len(source), config.max_file_size).message, config)
     if skips_file(source):
         return FileResult(path, ())
     paths, texts = [path], [source]

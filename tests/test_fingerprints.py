@@ -6,6 +6,7 @@ no guard (FM301), whose meaning the engine keeps.
 from __future__ import annotations
 
 import textwrap
+from typing import List
 
 import libcst as cst
 import pytest

@@ -9,7 +9,6 @@ per collection and application is read off every root's events.
 """
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
 
@@ -25,6 +24,7 @@ from flaskmongo_lint.analysis.lattice import (
 )
 from flaskmongo_lint.analysis.summaries import Summary
 from flaskmongo_lint.analysis.views import filter_of
+from flaskmongo_lint.findings import internal_error
 from flaskmongo_lint.models import flask as flask_model
 from flaskmongo_lint.models.semantics import Semantics
 from flaskmongo_lint.settings import AnalysisSettings
@@ -369,11 +369,6 @@ class Project:
                             (view is None or not any(t.value.is_client for t in view.terms())):
                         ev.public.add(key)  # listed to anyone
         return ev
-
-
-def internal_error(exc: BaseException) -> Tuple[str, str]:
-    """An exception as (``Type: message`` on one line, the traceback)."""
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}", traceback.format_exc()
 
 
 def _stores_identity(value: Value) -> bool:
