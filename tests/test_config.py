@@ -315,3 +315,20 @@ def test_readme_example_is_valid_and_complete() -> None:
     assert config.per_file_ignores["tests/*"] == ("FM1", "FM301")
     mentioned = set(re.findall(r"^#? ?([a-z-]+) =", text, re.M))
     assert set(VALID_KEYS) - {"per-file-ignores"} <= mentioned
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (1000, 1000), ("8MB", 8_000_000), ("512 KiB", 512 * 1024), ("1.5mb", 1_500_000), ("42", 42),
+])
+def test_max_file_size_accepts_bytes_and_units(value: object, expected: int) -> None:
+    from flaskmongo_lint.config import config_from_table
+
+    assert config_from_table({"max-file-size": value}, "pyproject.toml").max_file_size == expected
+
+
+@pytest.mark.parametrize("value", ["8 parsecs", -1, 0, True, [1]])
+def test_max_file_size_rejects_nonsense(value: object) -> None:
+    from flaskmongo_lint.config import ConfigError, config_from_table
+
+    with pytest.raises(ConfigError, match="max-file-size"):
+        config_from_table({"max-file-size": value}, "pyproject.toml")
