@@ -52,6 +52,9 @@ class Statements(WalkerBase):
                     break
                 state = self.small(small, state)
             return state
+        if isinstance(node, cst.BaseSmallStatement):
+            # The body of a one-line suite (``if x: y = 1; z()``) is its small statements.
+            return self.small(node, state)
         if isinstance(node, cst.If):
             return self.s_if(node, state)
         if isinstance(node, cst.For):
