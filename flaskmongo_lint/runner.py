@@ -9,10 +9,9 @@ so the output is the same whatever the order of the files and the number of work
 """
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import re
-from concurrent.futures.process import BrokenProcessPool
+import sys
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -182,11 +181,16 @@ def _limit_memory() -> None:
 
 
 def _check_all(groups: Sequence[Sequence[SourceFile]], config: Config, workers: int) -> Tuple[List[GroupResult], int]:
-    """Check every group, in worker processes when ``workers`` > 1. A worker that dies (a crash in
-    the parser, the memory limit) costs only the groups it was working on: they are checked
-    again one by one in fresh processes, and a group that kills its process again is an FM000."""
+    """Check every group, in worker processes, so that a crash in the parser or the memory limit
+    costs only the group it happened in. With one worker the groups are checked one after
+    another in a child process; with more, in a process pool, and the groups of a pool that
+    broke are checked again one by one in children of their own. A group whose child dies is an
+    FM000 ("worker died: signal 11") for each of its files; the run goes on."""
     if workers <= 1:
-        return [check_group(g, config) for g in groups], 1
+        return _sequential(groups, config), 1
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
     out: List[Optional[GroupResult]] = [None] * len(groups)
     # Largest groups first, so no worker is left with a big one at the end.
     order = sorted(range(len(groups)), key=lambda i: -sum(len(f.source) for f in groups[i]))
@@ -199,45 +203,97 @@ def _check_all(groups: Sequence[Sequence[SourceFile]], config: Config, workers: 
                 except BrokenProcessPool:
                     pass  # checked again below, alone
     except (OSError, NotImplementedError):
-        # No process pool here (a sandbox without semaphores): the same work in-process gives the
-        # same answer, only slower.
-        return [check_group(g, config) for g in groups], 1
+        # No process pool here (a sandbox without semaphores): one child after another gives
+        # the same answer, only slower.
+        return _sequential(groups, config), 1
     except BrokenProcessPool:
         pass
     for i, result in enumerate(out):
         if result is None:
-            out[i] = _isolated(groups[i], config)
+            out[i] = _sequential([groups[i]], config)[0]
     return out, workers  # type: ignore[return-value]
 
 
-def _isolated(group: Sequence[SourceFile], config: Config) -> GroupResult:
-    """Check one group in a process of its own; if the process dies, its files are FM000."""
-    import multiprocessing
+def _sequential(groups: Sequence[Sequence[SourceFile]], config: Config) -> List[GroupResult]:
+    """Check ``groups`` in order in forked children: one child for all of them while none dies.
+    When one dies, the group it was checking is tried once more alone (the death may come from
+    what earlier groups left behind), and is FM000 if that child dies too; the rest go on in a
+    new child. Where there is no ``fork`` (Windows), in this process."""
+    if not hasattr(os, "fork"):  # pragma: no cover - not on this platform
+        return [check_group(g, config) for g in groups]
+    out: List[GroupResult] = []
+    rest = list(groups)
+    while rest:
+        got, why = _forked(rest, config)
+        out.extend(got)
+        if len(got) == len(rest):
+            break
+        failing = rest[len(got)]
+        if len(rest) > 1:
+            alone, why_alone = _forked([failing], config)
+            if alone:
+                out.extend(alone)
+                rest = rest[len(got) + 1:]
+                continue
+            why = why_alone
+        out.append(_died(failing, why))
+        rest = rest[len(got) + 1:]
+    return out
 
-    context = multiprocessing.get_context()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(group, config, sender), daemon=True)
-    process.start()
-    sender.close()
-    result: Optional[GroupResult] = None
+
+def _forked(groups: Sequence[Sequence[SourceFile]], config: Config) -> Tuple[List[GroupResult], str]:
+    """The results of checking ``groups`` one after another in a forked child, as far as it got
+    before it died, and, if it did, why ("signal 11", "exit status 1")."""
+    import pickle
+
+    reader, writer = os.pipe()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # or the child would print what is buffered a second time
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, seen through its results
+        status = 0
+        try:
+            os.close(reader)
+            _limit_memory()
+            with os.fdopen(writer, "wb") as sink:
+                for group in groups:
+                    data = pickle.dumps(check_group(group, config), protocol=pickle.HIGHEST_PROTOCOL)
+                    sink.write(len(data).to_bytes(8, "little") + data)
+                    sink.flush()
+        except BaseException:  # noqa: BLE001 - the parent reports the death
+            status = 70
+        os._exit(status)
+    os.close(writer)
+    results: List[GroupResult] = []
     try:
-        result = receiver.recv()
-    except (EOFError, OSError):
-        result = None
-    process.join()
-    if result is not None:
-        return result
-    code = process.exitcode
-    why = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        with os.fdopen(reader, "rb") as source:
+            while len(results) < len(groups):
+                header = source.read(8)
+                if len(header) < 8:
+                    break
+                size = int.from_bytes(header, "little")
+                data = source.read(size)
+                if len(data) < size:
+                    break
+                results.append(pickle.loads(data))
+    finally:
+        if len(results) < len(groups):
+            try:
+                os.kill(pid, 9)  # interrupted, or sent garbage: make sure it is gone
+            except OSError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    if len(results) == len(groups):
+        return results, ""
+    if os.WIFSIGNALED(status):
+        return results, f"signal {os.WTERMSIG(status)}"
+    return results, f"exit status {os.WEXITSTATUS(status) if os.WIFEXITED(status) else status}"
+
+
+def _died(group: Sequence[SourceFile], why: str) -> GroupResult:
     message = f"internal error: worker died: {why}"
     trace = f"the worker process checking this file died ({why})"
     return [FileResult(f.path, (Finding(f.path, 1, 1, INTERNAL_ERROR, message),), trace) for f in group], ()
-
-
-def _child(group: Sequence[SourceFile], config: Config, sender) -> None:  # type: ignore[no-untyped-def]
-    _limit_memory()
-    sender.send(check_group(group, config))
-    sender.close()
 
 
 def _groups(paths: Sequence[str], sources: Sequence[bytes]) -> List[List[SourceFile]]:
@@ -295,11 +351,14 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
     )
 
 
-def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = True) -> FileResult:
+def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = True,
+                isolated: bool = False) -> FileResult:
     """The findings of one file, ``source`` read as if it were ``path``: for standard input and
     the flake8 plugin. In a project, the other modules (its imports, its decorators, its error
     handlers) come from the files on disk, read the way a run over the project reads them.
-    Never raises."""
+    ``isolated``: check in a child process (standard input), so a crash of the parser is an
+    FM000 rather than the end of the process; the flake8 plugin checks in its own process,
+    which flake8 already runs files in. Never raises."""
     failed = _undecodable(path, source, config)
     if failed is not None:
         return failed
@@ -320,7 +379,10 @@ def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = 
     key = (tuple((f.path, hash(f.source)) for f in group), apply_noqa, config)
     results = _GROUPS.get(key)
     if results is None:
-        results = check_group(group, config, apply_noqa=apply_noqa)[0]
+        if isolated and apply_noqa:
+            results = _sequential([group], config)[0][0]
+        else:
+            results = check_group(group, config, apply_noqa=apply_noqa)[0]
         _GROUPS.clear()  # the flake8 plugin asks file by file: keep the last project's answer
         _GROUPS[key] = results
     return next(r for r in results if r.path == path)
@@ -351,7 +413,7 @@ def _project_sources(path: str, config: Config) -> List[Tuple[str, bytes]]:
 
 def run_source(path: str, source: bytes, config: Config) -> RunResult:
     """Lint one file's text that does not come from disk (standard input) as if it were ``path``."""
-    result = lint_source(display_path(path), source, config)
+    result = lint_source(display_path(path), source, config, isolated=True)
     tracebacks = ((result.path, result.error),) if result.error is not None else ()
     return RunResult(
         findings=result.findings,

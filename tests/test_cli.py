@@ -740,9 +740,10 @@ def test_module_entry_point(tmp_path: Path) -> None:
     assert usage.stderr.count("\n") == 1
 
 
-def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """A segfault in a worker (the parser on absurd input, say) is that file's FM000; the others
-    are reported as usual."""
+    are reported as usual, before and after it, with one worker or several."""
     import os
     import signal
 
@@ -756,11 +757,12 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(checker, "check_files", crash_on_crash_py)
     for i in range(4):
         write(tmp_path, f"app{i}.py", VULNERABLE)
+        write(tmp_path, f"zapp{i}.py", VULNERABLE)  # after crash.py in path order
     write(tmp_path, "crash.py", VULNERABLE)
-    result = invoke("--jobs", "2")
+    result = invoke("--jobs", jobs)
     assert result.exit_code == 2
     assert "crash.py:1:1: FM000 internal error: worker died: signal 11" in lines(result)
-    assert codes(result).count("FM104") == 4
+    assert codes(result).count("FM104") == 8
 
 
 def test_verbose_names_a_function_whose_budget_ran_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
