@@ -140,10 +140,10 @@ class _Places:
         """Every place a report will be positioned at, said before any is computed."""
         for site in (report.site, *(step.site for step in report.trace), *report.related):
             if self._known(site):
-                self.positions(site.module).want(site.node, site.top)
+                self.positions(site.module).want(site.node, site.top, site.stmt)
 
     def span(self, site: Site) -> Tuple[int, int, int, int]:
-        return self.positions(site.module).span(site.node, site.top)
+        return self.positions(site.module).span(site.node, site.top, site.stmt)
 
     def _known(self, site: Site) -> bool:
         return site.module in self.trees

@@ -52,7 +52,47 @@ def a(i):
 '''
 TABS = TWO_SPACES.replace(b"\n    ", b"\n\t\t").replace(b"\n  ", b"\n\t")
 CRLF = TRICKY.replace(b"\n", b"\r\n")
-SOURCES = [p.read_bytes() for p in FIXTURES] + [TRICKY, TWO_SPACES, TABS, CRLF]
+# Statements inside every kind of block, continuation lines, comments and blank lines between
+# them, an elif chain and one-line suites: the innermost statement is generated on its own.
+NESTED = b'''from flask import Flask, request
+from bson import ObjectId
+from pymongo import MongoClient
+app = Flask(__name__)
+db = MongoClient().db
+
+
+@app.route("/n/<i>", methods=["POST"])
+def n(i):
+    class Local:
+        pass
+    m = request.args.get("m")
+    if m == "a":
+        pass
+    elif m == "b":
+        for x in range(2):
+            while x:
+                x -= 1
+        else:
+            # a comment
+
+            db.x.delete_one({"_id": ObjectId(
+                i)})
+    elif m == "c": db.x.delete_one({"_id": ObjectId(i)})
+    else:
+        try:
+            pass
+        except ValueError:
+            with open("f") as f:
+                db.x.delete_one({"_id": ObjectId(i),
+                                 "k": request.args["k"]})
+        finally:
+                db.x.delete_one({"_id": ObjectId(i)})
+    match m:
+        case "d":
+            db.x.delete_one({"_id": ObjectId(i)})
+    return "", 204
+'''
+SOURCES = [p.read_bytes() for p in FIXTURES] + [TRICKY, TWO_SPACES, TABS, CRLF, NESTED, NESTED.replace(b"    ", b"\t")]
 
 
 def reported_nodes(module: cst.Module):  # type: ignore[no-untyped-def]
@@ -63,7 +103,7 @@ def reported_nodes(module: cst.Module):  # type: ignore[no-untyped-def]
         for placed in root.summary.events:
             for rule in ALL_RULES:
                 for report in rule().check(Occurrence(placed, root), ctx):
-                    yield report.site.node, report.site.top
+                    yield report.site.node, report.site.top, report.site.stmt
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -71,9 +111,12 @@ def test_positions_match_libcst(source: bytes) -> None:
     module = cst.parse_module(source)
     whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     cheap = Positions(module, source)
-    for node, top in reported_nodes(module):
-        start = whole[node].start
-        assert cheap.of(node, top) == (start.line, start.column + 1)
+    by_top = Positions(module, source)
+    for node, top, stmt in reported_nodes(module):
+        start, end = whole[node].start, whole[node].end
+        expected = (start.line, start.column + 1, end.line, end.column + 1)
+        assert cheap.span(node, top, stmt) == expected  # the innermost statement alone
+        assert by_top.span(node, top) == expected  # the module-level statement
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -82,16 +125,16 @@ def test_positions_generated_only_as_far_as_wanted_are_the_same(source: bytes) -
     reported = list(reported_nodes(module))
     full = Positions(module, source)
     partial = Positions(module, source)
-    for node, top in reported[::2]:  # some are wanted beforehand, the others are asked for later
-        partial.want(node, top)
-    for node, top in reported:
-        assert partial.span(node, top) == full.span(node, top)
+    for node, top, stmt in reported[::2]:  # some are wanted beforehand, the others are asked for later
+        partial.want(node, top, stmt)
+    for node, top, stmt in reported:
+        assert partial.span(node, top, stmt) == full.span(node, top, stmt)
 
 
 def test_tricky_source_positions() -> None:
     module = cst.parse_module(TRICKY)
     cheap = Positions(module, TRICKY)
-    placed = sorted(cheap.of(node, top) for node, top in reported_nodes(module))
+    placed = sorted(cheap.of(node, top, stmt) for node, top, stmt in reported_nodes(module))
     assert placed == [(16, 38), (21, 9)]  # after comments between decorators; in a class method
 
 
@@ -99,7 +142,7 @@ def test_tricky_source_positions() -> None:
 def test_columns_in_a_file_not_indented_by_four_spaces(source: bytes, column: int) -> None:
     module = cst.parse_module(source)
     cheap = Positions(module, source)
-    assert [cheap.of(node, top) for node, top in reported_nodes(module)] == [(9, column)]
+    assert [cheap.of(node, top, stmt) for node, top, stmt in reported_nodes(module)] == [(9, column)]
 
 
 def test_falls_back_when_ast_cannot_parse() -> None:
@@ -107,6 +150,6 @@ def test_falls_back_when_ast_cannot_parse() -> None:
     # statements the whole-module pass is used instead.
     module = cst.parse_module(TRICKY)
     cheap = Positions(module, b"this is not python (")
-    node, top = next(iter(reported_nodes(module)))
+    node, top, stmt = next(iter(reported_nodes(module)))
     whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[node].start
-    assert cheap.of(node, top) == (whole.line, whole.column + 1)
+    assert cheap.of(node, top, stmt) == (whole.line, whole.column + 1)

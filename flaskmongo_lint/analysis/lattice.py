@@ -68,6 +68,9 @@ class Site:
     node: cst.CSTNode
     top: Optional[cst.CSTNode]
     scope: str = field(default="", compare=False)  # the enclosing function's signature ("" at module level)
+    # The innermost statement holding the node, when the walk knows it: its position is found
+    # by generating the code of that statement alone, not of the whole module-level one.
+    stmt: Optional[cst.CSTNode] = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return f"Site({self.module}, {type(self.node).__name__}@{id(self.node):x})"

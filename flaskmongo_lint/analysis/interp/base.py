@@ -93,9 +93,10 @@ class WalkerBase:
     truncated: bool
 
     scope: str = ""  # the walked function's signature, for the sites it makes
+    here: Optional[cst.CSTNode] = None  # the statement being walked, for the sites it makes
 
     def site(self, node: cst.CSTNode) -> Site:
-        return Site(self.module, node, self.top, self.scope)
+        return Site(self.module, node, self.top, self.scope, self.here)
 
     @property
     def caught(self) -> FrozenSet[Caught]:

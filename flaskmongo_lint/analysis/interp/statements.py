@@ -42,7 +42,12 @@ class Statements(WalkerBase):
             if self.steps > self.budget:
                 self.truncated = True
                 break
-            state = self.stmt(stmt, state)
+            if isinstance(stmt, cst.BaseStatement):
+                outer, self.here = self.here, stmt
+                state = self.stmt(stmt, state)
+                self.here = outer
+            else:
+                state = self.stmt(stmt, state)
         return state
 
     def stmt(self, node: cst.CSTNode, state: State) -> State:
