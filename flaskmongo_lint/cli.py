@@ -219,6 +219,8 @@ def _main(o: Options) -> int:
         )
         for path, trace in result.tracebacks:
             click.echo(f"internal error in {path}:\n{trace}", err=True, nl=False)
+        for note in result.skipped:
+            click.echo(note, err=True)
         for note in result.notes:
             # A budget ran out: what was found is reported; this function was not walked in full.
             click.echo(f"analysis cut short: {note}", err=True)

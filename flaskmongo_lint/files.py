@@ -2,13 +2,17 @@
 
 Paths named on the command line are always linted (a file of any extension, a folder walked);
 inside folders only ``*.py`` files are taken, in sorted order, skipping excluded names and any
-folder holding a ``pyvenv.cfg`` (a virtualenv, whatever it is called).
+folder holding a ``pyvenv.cfg`` (a virtualenv, whatever it is called). A folder that cannot be
+read is reported (FM001), never skipped in silence; symbolic links are followed only to targets
+inside the paths given.
 """
 from __future__ import annotations
 
 import fnmatch
 import os
-from typing import Iterator, List, Sequence, Set
+import sys
+from dataclasses import dataclass, field
+from typing import Iterator, List, Sequence, Set, Tuple
 
 from flaskmongo_lint.config import Config
 
@@ -64,22 +68,79 @@ def _is_virtualenv(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
 
 
-def _walk(directory: str, config: Config) -> Iterator[str]:
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
-        # An unreadable folder is skipped like flake8 does; its files could not be read anyway.
-        return
-    for entry in entries:
-        path = os.path.join(directory, entry.name)
-        if is_excluded(path, config):
-            continue
-        # follow_symlinks=False on folders: a link back up the tree must not loop forever.
-        if entry.is_dir(follow_symlinks=False):
-            if not _is_virtualenv(path):
-                yield from _walk(path, config)
-        elif entry.name.endswith(".py") and entry.is_file():
-            yield path
+@dataclass
+class Discovery:
+    """What walking the paths found: the files to lint, the files or folders that could not be
+    read (FM001, with why), and notes for ``--verbose`` (links passed over)."""
+
+    files: List[str] = field(default_factory=list)
+    unreadable: List[Tuple[str, str]] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+
+class _Walker:
+    """One walk over the given paths. Folders are entered once each, by their real path, so a
+    link back up the tree cannot loop; a link (to a file or a folder) is followed only when its
+    target lies inside one of the paths given, so a link to ``/`` or to another checkout does
+    not drag foreign code in; a link that loops or points nowhere is a note, not an error."""
+
+    def __init__(self, roots: Sequence[str], config: Config) -> None:
+        self.config = config
+        self.roots = [os.path.realpath(r) for r in roots]
+        self.entered: Set[str] = set()
+        self.out = Discovery()
+
+    def inside_roots(self, real: str) -> bool:
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
+
+    def walk(self, directory: str) -> Iterator[str]:
+        real = os.path.realpath(directory)
+        if real in self.entered:
+            return
+        self.entered.add(real)
+        try:
+            with os.scandir(directory) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError as exc:
+            self.out.unreadable.append((display_path(directory), f"cannot read folder: {_why(exc)}"))
+            return
+        for entry in entries:
+            path = os.path.join(directory, entry.name)
+            if is_excluded(path, self.config):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                if is_link and not self._follow(path):
+                    continue
+                if entry.is_dir():
+                    if not _is_virtualenv(path):
+                        yield from self.walk(path)
+                elif entry.name.endswith(".py") and entry.is_file():
+                    yield path
+            except OSError as exc:
+                # A link that loops (ELOOP), or an entry gone since the folder was listed.
+                self.out.notes.append(f"skipped {display_path(path)}: {_why(exc)}")
+
+    def _follow(self, link: str) -> bool:
+        """Whether to follow the symbolic link ``link`` met while walking (else a note)."""
+        try:
+            real = os.path.realpath(link, strict=True) if sys.version_info >= (3, 10) else os.path.realpath(link)
+        except OSError as exc:
+            self.out.notes.append(f"skipped link {display_path(link)}: {_why(exc)}")
+            return False
+        if not os.path.exists(real):
+            self.out.notes.append(f"skipped link {display_path(link)}: it points to nothing")
+            return False
+        if not self.inside_roots(real):
+            self.out.notes.append(f"skipped link {display_path(link)}: it points outside the linted paths")
+            return False
+        return True
+
+
+def _why(exc: OSError) -> str:
+    """An OS error as a short lower-case reason: "permission denied", "too many levels of
+    symbolic links"."""
+    return (exc.strerror or str(exc)).lower()
 
 
 def missing_paths(paths: Sequence[str]) -> List[str]:
@@ -93,20 +154,28 @@ def discover(paths: Sequence[str], config: Config) -> List[str]:
     A path that does not exist is passed over (see :func:`missing_paths`): the run reports it
     and lints the rest.
     """
+    return discover_all(paths, config).files
+
+
+def discover_all(paths: Sequence[str], config: Config) -> Discovery:
+    """:func:`discover`, with the folders that could not be read and the links passed over.
+    Never raises for a file's or a folder's sake."""
     given = list(paths) or ["."]
+    walker = _Walker([p for p in given if os.path.isdir(p)], config)
     seen: Set[str] = set()
-    result: List[str] = []
     for path in given:
-        if not os.path.exists(path):
+        if not os.path.lexists(path) or (os.path.islink(path) and not os.path.exists(path)):
+            if os.path.lexists(path):
+                walker.out.notes.append(f"skipped link {display_path(path)}: it points to nothing")
             continue
         if os.path.isdir(path):
-            found: Iterator[str] = _walk(path, config)
+            found: Iterator[str] = walker.walk(path)
         else:
-            found = iter([path])
+            found = iter([path])  # a file named on the command line is linted, whatever its name
         for file in found:
             shown = display_path(file)
             key = os.path.realpath(shown)
             if key not in seen:
                 seen.add(key)
-                result.append(shown)
-    return result
+                walker.out.files.append(shown)
+    return walker.out

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import checker, noqa
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.files import discover, display_path, missing_paths, path_matches
+from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.fingerprints import assign_fingerprints
 from flaskmongo_lint.modules import FLASK_MARKERS, Namer, SourceFile, components, name_files
@@ -53,6 +53,7 @@ class RunResult:
     jobs: int = 1  # worker processes used; 1 = in-process
     notes: Tuple[str, ...] = ()  # analysis cut short by a budget, for --verbose
     missing: Tuple[str, ...] = ()  # paths given that do not exist: exit status 2
+    skipped: Tuple[str, ...] = ()  # links passed over while walking, for --verbose
 
 
 def might_be_flask(source: bytes) -> bool:
@@ -320,8 +321,9 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
     does not exist is listed in ``RunResult.missing`` and the others are linted; nothing raises
     for a file's sake.
     """
-    files = discover(paths, config)
-    results: List[FileResult] = []
+    found = discover_all(paths, config)
+    files = found.files
+    results: List[FileResult] = [_unreadable(path, why, config) for path, why in found.unreadable]
     readable: List[str] = []
     sources: List[bytes] = []
     for path in files:
@@ -348,6 +350,7 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
         jobs=used,
         notes=tuple(sorted(set(notes))),
         missing=tuple(missing_paths(list(paths) or ["."])),
+        skipped=tuple(found.notes),
     )
 
 

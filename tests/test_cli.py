@@ -776,3 +776,39 @@ def test_verbose_names_a_function_whose_budget_ran_out(tmp_path: Path, monkeypat
     assert "FM104" in codes(result)  # what was found before the budget ran out is kept
     quiet = invoke("--jobs", "1", "app.py")
     assert "cut short" not in quiet.stderr
+
+
+def test_discovery_problems_never_end_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A symlink loop is a --verbose note, an unreadable folder an FM001 (exit 1), and the
+    other files are reported as usual."""
+    import os
+
+    from flaskmongo_lint import files
+
+    write(tmp_path, "app/views.py", VULNERABLE)
+    write(tmp_path, "app/locked/hidden.py", VULNERABLE)
+    os.symlink("loop.py", str(tmp_path / "app" / "loop.py"))
+    real_scandir = os.scandir
+
+    def refusing(path):  # type: ignore[no-untyped-def]
+        if os.path.basename(os.path.normpath(path)) == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(files.os, "scandir", refusing)
+    result = invoke("--verbose", "app")
+    assert result.exit_code == 1
+    assert "app/locked:1:1: FM001 cannot read folder: permission denied" in lines(result)
+    assert "FM104" in codes(result)
+    assert "skipped link app/loop.py: too many levels of symbolic links" in result.stderr
+    quiet = invoke("app")
+    assert "skipped" not in quiet.stderr
+
+
+def test_a_file_larger_than_max_file_size_is_fm001(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[tool.flaskmongo-lint]\nmax-file-size = "1kB"\n')
+    write(tmp_path, "big.py", VULNERABLE + "#" * 2000 + "\n")
+    write(tmp_path, "small.py", VULNERABLE)
+    result = invoke(".")
+    assert "big.py:1:1: FM001 file is 2.3 kB, larger than max-file-size (1.0 kB): not analysed" in lines(result)
+    assert codes(result).count("FM104") == 1

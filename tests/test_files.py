@@ -68,3 +68,58 @@ def test_patterns_are_relative_to_the_config_root(tmp_path: Path) -> None:
     root = tmp_path / "project"
     assert path_matches("project/src/app.py", "src/*", str(root))
     assert not path_matches("project/src/app.py", "src/*", str(tmp_path))
+
+
+# ------------------------------------------------------------------ links and unreadable folders
+
+def test_a_link_loop_and_a_dangling_link_are_notes_not_errors() -> None:
+    from flaskmongo_lint.files import discover_all
+
+    touch("app/a.py")
+    os.symlink("loop.py", "app/loop.py")  # points at itself
+    os.symlink("nowhere.py", "app/dangling.py")
+    os.symlink("..", "app/up")  # a folder link back up the tree
+    found = discover_all(["."], Config())
+    assert found.files == ["app/a.py"]
+    assert sorted(found.notes) == [
+        "skipped link app/dangling.py: no such file or directory",
+        "skipped link app/loop.py: too many levels of symbolic links",
+    ]
+    assert found.unreadable == []
+
+
+def test_links_are_followed_inside_the_roots_only(tmp_path: Path) -> None:
+    from flaskmongo_lint.files import discover_all
+
+    touch("proj/real/a.py", "outside/secret.py")
+    os.symlink("real", "proj/alias")  # inside: its files are the same files, listed once
+    os.symlink("real/a.py", "proj/b.py")  # the same file again
+    os.symlink(str(tmp_path / "outside"), "proj/ext")
+    os.symlink(str(tmp_path / "outside" / "secret.py"), "proj/ext_file.py")
+    found = discover_all(["proj"], Config())
+    assert found.files == ["proj/alias/a.py"]
+    assert sorted(found.notes) == [
+        "skipped link proj/ext: it points outside the linted paths",
+        "skipped link proj/ext_file.py: it points outside the linted paths",
+    ]
+
+
+def test_an_unreadable_folder_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests may run as root, for whom no mode bit denies anything: the refusal is simulated."""
+    from flaskmongo_lint import files
+    from flaskmongo_lint.files import discover_all
+
+    touch("app/a.py", "app/private/b.py")
+    real_scandir = os.scandir
+
+    def refusing(path):  # type: ignore[no-untyped-def]
+        if os.path.basename(os.path.normpath(path)) == "private":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(files.os, "scandir", refusing)
+    found = discover_all(["app"], Config())
+    assert found.files == ["app/a.py"]
+    assert found.unreadable == [("app/private", "cannot read folder: permission denied")]
+    named = discover_all(["app/private"], Config())  # named on the command line: the same
+    assert named.unreadable == [("app/private", "cannot read folder: permission denied")]
