@@ -14,14 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-# A file mentioning none of these cannot be a handler module (it may still be imported by one).
-FLASK_MARKERS: Tuple[bytes, ...] = (
-    b"flask", b"Flask", b"request", b"route", b"Resource", b"payload", b"quart", b"Quart", b"socketio",
-)
+from flaskmongo_lint.models.markers import may_serve_requests
 
+
+# An import statement, at the start of a line or after ``;`` or a one-line suite's ``:``, its
+# names running on over parentheses or backslash continuations. Reading more imports than there
+# are (one in a string) only joins groups, which is always safe.
 _IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(?P<module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^#\r\n]*)"
-    rb"|import[ \t]+(?P<plain>[^#\r\n]+))",
+    rb"(?:^|[;:])[ \t]*(?:from[ \t]+(?P<module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|(?:[^#\r\n\\;]|\\\r?\n)*)"
+    rb"|import[ \t]+(?P<plain>(?:[^#\r\n\\;]|\\\r?\n)+))",
     re.M,
 )
 
@@ -42,7 +43,8 @@ class SourceFile:
 
     @property
     def might_be_flask(self) -> bool:
-        return any(marker in self.source for marker in FLASK_MARKERS)
+        """Whether the file may hold client data or a handler (:mod:`flaskmongo_lint.models.markers`)."""
+        return may_serve_requests(self.source)
 
 
 class Namer:
@@ -106,10 +108,11 @@ def imported_names(file: SourceFile) -> Iterable[str]:
     package = name if file.is_package else name.rpartition(".")[0]
     for m in _IMPORT.finditer(file.source):
         if m.group("plain") is not None:
-            for part in m.group("plain").decode("utf-8", "replace").split(","):
+            for part in m.group("plain").decode("utf-8", "replace").replace("\\", " ").split(","):
                 name = part.strip().split(" ")[0]
-                if name:
-                    yield name
+                pieces = name.split(".")
+                for i in range(1, len(pieces) + 1):  # import a.b.c binds a and runs a, a.b
+                    yield ".".join(pieces[:i])
             continue
         module = m.group("module").decode("utf-8", "replace")
         level = len(module) - len(module.lstrip("."))
@@ -122,7 +125,7 @@ def imported_names(file: SourceFile) -> Iterable[str]:
             base = ".".join(pieces + ([base] if base else []))
         if base:
             yield base
-        names = m.group("names").decode("utf-8", "replace").strip("() \t\r\n")
+        names = m.group("names").decode("utf-8", "replace").replace("\\", " ").strip("() \t\r\n")
         for part in names.split(","):
             name = part.strip().split(" ")[0]
             if name and name != "*":
@@ -173,4 +176,4 @@ def path_parts(path: str) -> List[str]:
     return [p for p in parts if p]
 
 
-__all__ = ["FLASK_MARKERS", "Namer", "SourceFile", "components", "imported_names", "name_files"]
+__all__ = ["Namer", "SourceFile", "components", "imported_names", "name_files"]

@@ -20,7 +20,7 @@ from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.fingerprints import assign_fingerprints
-from flaskmongo_lint.modules import FLASK_MARKERS, Namer, SourceFile, components, name_files
+from flaskmongo_lint.modules import Namer, SourceFile, components, name_files
 from flaskmongo_lint.parsing import decode, refused_size
 
 # Below this many groups a process pool costs more to start than it saves.
@@ -54,10 +54,6 @@ class RunResult:
     notes: Tuple[str, ...] = ()  # analysis cut short by a budget, for --verbose
     missing: Tuple[str, ...] = ()  # paths given that do not exist: exit status 2
     skipped: Tuple[str, ...] = ()  # links passed over while walking, for --verbose
-
-
-def might_be_flask(source: bytes) -> bool:
-    return any(marker in source for marker in FLASK_MARKERS)
 
 
 _SKIP_FILE = re.compile(rb"^[ \t]*#[ \t]*flaskmongo-lint:[ \t]*skip-file[ \t]*$", re.MULTILINE | re.IGNORECASE)
