@@ -315,3 +315,17 @@ def test_readme_example_is_valid_and_complete() -> None:
     assert config.per_file_ignores["tests/*"] == ("FM1", "FM301")
     mentioned = set(re.findall(r"^#? ?([a-z-]+) =", text, re.M))
     assert set(VALID_KEYS) - {"per-file-ignores"} <= mentioned
+
+
+def test_secret_fields_match_without_regard_to_case() -> None:
+    """FM401's field names come in every case (``Password``, ``API_KEY``): that list ignores case,
+    the others do not."""
+    settings = AnalysisSettings()
+    for name in ("password", "Password", "password_hash", "PASSWORD_HASH", "reset_token", "accessToken",
+                 "secret", "SecretKey", "api_key", "API_KEY", "otp", "otp_secret"):
+        assert settings.matches("secret_fields", name), name
+    for name in ("name", "email", "apikey", "pass", "hashtag", "role"):
+        assert not settings.matches("secret_fields", name), name
+    assert not settings.matches("owner_fields", "OWNER_ID")  # case-sensitive as before
+    custom = AnalysisSettings(secret_fields=("pin",))
+    assert custom.matches("secret_fields", "PIN") and not custom.matches("secret_fields", "password")
