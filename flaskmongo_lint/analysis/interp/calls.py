@@ -22,7 +22,7 @@ from flaskmongo_lint.analysis.interp.state import State
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, EMPTY, Entry, Element, Obj, ObjKind, Value, item_of, join, join_all,
 )
-from flaskmongo_lint.analysis.transfer import ArgVal, CallSite, Outcome
+from flaskmongo_lint.analysis.transfer import ArgVal, CallSite, Outcome, unknown
 
 STATIC, CLASS_METHOD = "staticmethod", "classmethod"  # Python's own decorators
 
@@ -313,23 +313,3 @@ def _key_of(spread: Value, name: str) -> Value:
         if e.key == name:
             return e.value
     return item_of(spread) if spread.kinds else CLEAN
-
-
-def unknown(args, base: Optional[Value] = None, foreign: bool = False) -> Value:  # type: ignore[no-untyped-def]
-    """The result of a call the analysis knows nothing about.
-
-    Client data does not flow through it, but provenance does (for the "returned before it was
-    checked" question), and so does identity: ``load_user(current_user.id)`` is still the caller.
-    """
-    reads = base.reads if base is not None else EMPTY
-    inputs = []
-    for a in args:
-        v = a.value if isinstance(a, ArgVal) else a
-        reads = reads | v.reads
-        if v.kinds or v.identity or v.doc or v.reads:
-            inputs.append(v)
-    identity = bool(inputs) and all(v.identity for v in inputs)
-    obj = Obj(ObjKind.FOREIGN) if foreign else None
-    if not reads and not identity and obj is None:
-        return CLEAN
-    return Value(reads=reads, identity=identity, obj=obj)
