@@ -377,7 +377,7 @@ def join(a: Value, b: Value) -> Value:
         validates=a.validates & b.validates,
         chosen=(join(a.chosen, b.chosen) if a.chosen is not None and b.chosen is not None
                 else a.chosen or b.chosen),
-        records=a.records | b.records,
+        records=join_records(a.records, b.records),
         shape=_join_shapes(a.shape, b.shape),
         elements=_join_elements(a.elements, b.elements),
         obj=_join_obj(a.obj, b.obj),
@@ -520,6 +520,24 @@ def _flatten(value: Value) -> Value:
     return join_all(parts)
 
 
+def join_records(a: FrozenSet[Record], b: FrozenSet[Record]) -> FrozenSet[Record]:
+    """The records of a value that is ``a`` on one path and ``b`` on another. The same record
+    (same read, same projection) with fields removed on some paths only is one record without
+    them: code that removes a field on some path (``for key in SECRETS: doc.pop(key)``, a loop
+    that may run no turn; ``if not admin: doc.pop(...)``) has dealt with that field, and a lint
+    that reported it anyway would be switched off."""
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    merged: Dict[Tuple[Optional[str], Site, Optional[FrozenSet[str]], FrozenSet[str]], Record] = {}
+    for r in sorted(a | b, key=lambda r: len(r.removed)):
+        key = (r.source, r.read, r.only, r.known)
+        old = merged.get(key)
+        merged[key] = r if old is None else old.without(r.removed)
+    return frozenset(merged.values())
+
+
 def records_in(value: Value, depth: int = MAX_DEPTH) -> FrozenSet[Record]:
     """Every whole record ``value`` is or holds, in its entries and elements too (``{"items": docs}``)."""
     out = value.records
@@ -554,7 +572,7 @@ def without_fields(value: Value, fields: FrozenSet[str], reads: Optional[FrozenS
 
 
 __all__ = [
-    "ANY_FIELD", "Record", "records_in", "without_fields",
+    "ANY_FIELD", "Record", "join_records", "records_in", "without_fields",
     "CLEAN", "CLIENT_MAPPINGS", "CONST", "EMPTY", "Element", "Entry", "JSON_MAPPING", "Kind", "NUMBER_KINDS",
     "OPAQUE_KINDS", "Obj", "ObjKind", "Site", "Step", "TEXT_KINDS", "Value", "add_element", "client",
     "item_kinds", "item_of", "join", "join_all", "set_entry", "text_of", "widen",

@@ -225,9 +225,7 @@ class Statements(WalkerBase):
             end = self.block(suite(node.body), body)
             if item.records and isinstance(node.target, cst.Name):
                 frame = self.loops[-1]
-                ends[:] = [s.env.get(node.target.value) for s in [end] + frame.continues if s.alive]
-                if frame.breaks:
-                    ends.append(None)  # some items are never reached
+                ends[:] = [s.env.get(node.target.value) for s in [end] + frame.continues + frame.breaks]
             return end, head  # the loop may run no more turns: it exits from its head
 
         out = self.loop(state, turn)
@@ -240,19 +238,18 @@ class Statements(WalkerBase):
     def removed_from_each(self, iterable: cst.BaseExpression, item: Value, ends: List[Optional[Value]],
                           state: State) -> None:
         """``for doc in docs: doc.pop("password_hash")``: the items are the records the list holds,
-        so a field every path of the body removes from the loop variable is gone from the list's
-        records too. A path that rebinds the variable, or a ``break``, removes nothing."""
-        removed: Optional[FrozenSet[str]] = None
+        so a field the body removes from the loop variable is gone from the list's records too (on
+        some path is enough, as where paths join: the code dealt with that field)."""
+        reads = frozenset(r.read for r in item.records)
+        removed: FrozenSet[str] = EMPTY
         for end in ends:
-            if end is None or not end.records:
-                return
-            for record in end.records:
-                removed = record.removed if removed is None else removed & record.removed
-        before = frozenset.intersection(*(r.removed for r in item.records))
+            for record in end.records if end is not None else ():
+                if record.read in reads:
+                    removed = removed | record.removed
         key = self.path_key(iterable)
         current = state.env.get(key) if key is not None else None
-        if removed and removed - before and current is not None:
-            state.put(key, without_fields(current, removed - before, frozenset(r.read for r in item.records)))  # type: ignore[arg-type]
+        if removed and current is not None:
+            state.put(key, without_fields(current, removed, reads))  # type: ignore[arg-type]
 
     def s_while(self, node: cst.While, state: State) -> State:
         def turn(head: State):  # type: ignore[no-untyped-def]
