@@ -20,7 +20,7 @@ from flaskmongo_lint.analysis.interp.base import WalkerBase
 from flaskmongo_lint.analysis.summaries import ViewCall
 from flaskmongo_lint.analysis.interp.state import State
 from flaskmongo_lint.analysis.lattice import (
-    CLEAN, EMPTY, Entry, Element, Obj, ObjKind, Value, item_of, join, join_all,
+    CLEAN, EMPTY, Entry, Element, Obj, ObjKind, Value, item_of, join, join_all, without_fields,
 )
 from flaskmongo_lint.analysis.transfer import ArgVal, CallSite, Outcome, unknown
 
@@ -205,6 +205,12 @@ class Calls(WalkerBase):
             old = self.found.g_writes.get(attr)
             self.found.g_writes[attr] = value if old is None else join(old, value)
         self.prove(summary.proven, given, state)
+        for pname, fields in summary.removed:
+            arg = given.get(pname)
+            key = self.path_key(arg.node) if arg is not None else None
+            current = state.env.get(key) if key is not None else None
+            if current is not None and current.records:
+                state.put(key, without_fields(current, fields))  # type: ignore[arg-type]
         if summary.truncated:
             self.truncated = True
         if summary.always_leaves:
