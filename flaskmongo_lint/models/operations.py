@@ -222,7 +222,7 @@ def _flag(entry: Entry) -> Optional[bool]:
     ``"$path"`` or an expression keep (or compute) it; None when the analysis cannot tell."""
     node = entry.site.node
     if isinstance(node, (cst.Integer, cst.Float)):
-        return float(node.value) != 0
+        return node.evaluated_value != 0
     if isinstance(node, cst.Name) and node.value in ("True", "False"):
         return node.value == "True"
     if entry.value.shape is not None or entry.value.literal is not None:

@@ -91,9 +91,10 @@ class ExcessiveDataExposure(Rule):
 
     **Why is this bad?** A document returned whole carries every field the collection stores, not
     just the ones the page shows: password hashes, reset and API tokens, TOTP secrets. Any client
-    that can call the endpoint can read them, offline crack the hashes or take over accounts with
-    the tokens (exposure of sensitive information through data queries, CWE-213). New secret
-    fields added to the collection later leak the same way without anyone noticing.
+    that can call the endpoint can read them, crack the hashes offline or take over accounts with
+    the tokens: the response follows what the database holds instead of what the client may see
+    (exposure of sensitive information due to incompatible policies, CWE-213). A secret field
+    added to the collection later leaks the same way without anyone noticing.
 
     **Example**::
 
