@@ -313,7 +313,10 @@ def _sequence_effect(base: Value, name: str, call: CallSite) -> Optional[Value]:
         return out
     if name in UPDATE_METHODS:
         out = base
-        if base.records:
+        copied = [a.value.records for a in call.positional if a.value.records]
+        if copied:
+            out = out.with_(records=out.records.union(*copied))  # result.update(doc): a copy of the document
+        if out.records:
             # doc.update(password_hash=None) / doc.update({"password_hash": None}): masked fields.
             masked = [a.keyword for a in call.args if a.keyword is not None and a.value.const]
             for arg in call.positional:
