@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-
 from cli_support import invoke
+from lintkit import expected, found, lint, write_tree
+
 from flaskmongo_lint.checker import check_source
 from flaskmongo_lint.settings import AnalysisSettings
-from lintkit import expected, found, lint, write_tree
 
 HEADER = """\
 from flask import Flask, jsonify
