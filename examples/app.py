@@ -2,11 +2,14 @@
 
 Try: flaskmongo-lint examples/
 """
-from bson import ObjectId
+import secrets
+
+from bson import ObjectId, json_util
 from bson.errors import InvalidId
 from flask import Flask, abort, jsonify, request
 from flask_login import current_user, login_required
 from pymongo import MongoClient
+from werkzeug.security import generate_password_hash
 
 app = Flask(__name__)
 db = MongoClient()["notes"]
@@ -123,3 +126,29 @@ def archive_own_note(note_id):
         abort(404)
     db.notes.update_one({"_id": ObjectId(note_id), "owner_id": current_user.id}, {"$set": {"archived": True}})
     return jsonify(status="archived")
+
+
+# Sign-up: this is how the app comes to store password hashes and API tokens in "users".
+@app.post("/signup")
+def signup():
+    form = request.form
+    db.users.insert_one({
+        "name": str(form["name"]),
+        "password_hash": generate_password_hash(str(form["password"])),
+        "api_token": secrets.token_urlsafe(32),
+    })
+    return jsonify(status="created"), 201
+
+
+# Vulnerable: the profile sends the whole user document, password hash and API token included (FM401).
+@app.get("/me")
+@login_required
+def profile():
+    return json_util.dumps(db.users.find_one({"_id": current_user.id}))
+
+
+# Fixed: the projection names the fields the profile shows.
+@app.get("/me/public")
+@login_required
+def public_profile():
+    return json_util.dumps(db.users.find_one({"_id": current_user.id}, {"name": 1}))

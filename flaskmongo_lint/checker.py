@@ -169,8 +169,7 @@ class _Places:
             if not self._known(site):
                 continue
             line, col, end_line, end_col = self.span(site)
-            out.append(Location(self.paths[site.module], line, col, end_line, end_col,
-                                "a query that scopes this collection by its owner"))
+            out.append(Location(self.paths[site.module], line, col, end_line, end_col, report.related_note))
         return tuple(sorted(set(out)))[:3]
 
 

@@ -2,7 +2,8 @@
 
 Every list here is configurable in ``[tool.flaskmongo-lint]`` under the same name with dashes
 (``owner-fields``), and each has an ``extend-`` twin that adds to the default instead of replacing it.
-Entries may use ``*`` as a wildcard (``check_owner*``); matching is case-sensitive except where noted.
+Entries may use ``*`` as a wildcard (``check_owner*``); matching is case-sensitive except where noted
+(``secret-fields`` ignores case: ``Password``, ``PASSWORD_HASH`` and ``apiKey``-style names all occur).
 """
 from __future__ import annotations
 
@@ -45,11 +46,16 @@ DEFAULT_PUBLIC_COLLECTIONS: Tuple[str, ...] = ()
 DEFAULT_SESSION_USER_KEYS: Tuple[str, ...] = (
     "user", "user_id", "userId", "uid", "username", "email", "account_id", "_user_id", "*_user_id", "identity",
 )
+# Stored fields that must never reach a client whole-document response (FM401); matched case-insensitively
+# against each part of a field's dotted path.
+DEFAULT_SECRET_FIELDS: Tuple[str, ...] = ("password*", "*_hash", "*token*", "secret*", "api_key", "otp*")
+# Lists matched without regard to case.
+CASE_INSENSITIVE: Tuple[str, ...] = ("secret_fields",)
 
 
-def _compile(patterns: Iterable[str]) -> Pattern[str]:
+def _compile(patterns: Iterable[str], ignore_case: bool = False) -> Pattern[str]:
     parts = [fnmatch.translate(p) for p in patterns]
-    return re.compile("|".join(parts) if parts else r"(?!)")
+    return re.compile("|".join(parts) if parts else r"(?!)", re.IGNORECASE if ignore_case else 0)
 
 
 @dataclass(frozen=True)
@@ -67,15 +73,16 @@ class AnalysisSettings:
     validator_functions: Tuple[str, ...] = DEFAULT_VALIDATOR_FUNCTIONS
     public_collections: Tuple[str, ...] = DEFAULT_PUBLIC_COLLECTIONS
     session_user_keys: Tuple[str, ...] = DEFAULT_SESSION_USER_KEYS
+    secret_fields: Tuple[str, ...] = DEFAULT_SECRET_FIELDS
 
     def matches(self, list_name: str, name: str) -> bool:
         """Whether ``name`` matches one of the patterns of the list ``list_name`` (e.g. ``owner_fields``)."""
-        return _matcher(getattr(self, list_name)).fullmatch(name) is not None
+        return _matcher(getattr(self, list_name), list_name in CASE_INSENSITIVE).fullmatch(name) is not None
 
 
 @lru_cache(maxsize=64)
-def _matcher(patterns: Tuple[str, ...]) -> Pattern[str]:
-    return _compile(patterns)
+def _matcher(patterns: Tuple[str, ...], ignore_case: bool = False) -> Pattern[str]:
+    return _compile(patterns, ignore_case)
 
 
 ANALYSIS_LISTS: Tuple[str, ...] = tuple(f.name for f in fields(AnalysisSettings))

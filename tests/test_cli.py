@@ -673,6 +673,7 @@ def test_list_rules_has_every_documented_rule() -> None:
         "FM201": "mass-assignment", "FM202": "client-update-document", "FM203": "replace-with-client-data",
         "FM204": "insert-client-document", "FM301": "unguarded-objectid", "FM302": "operator-injection",
         "FM303": "client-query-structure", "FM304": "server-side-javascript", "FM305": "regex-injection",
+        "FM401": "excessive-data-exposure",
     }
     assert {code: listed.get(code) for code in expected} == expected
 

@@ -332,3 +332,17 @@ def test_max_file_size_rejects_nonsense(value: object) -> None:
 
     with pytest.raises(ConfigError, match="max-file-size"):
         config_from_table({"max-file-size": value}, "pyproject.toml")
+
+
+def test_secret_fields_match_without_regard_to_case() -> None:
+    """FM401's field names come in every case (``Password``, ``API_KEY``): that list ignores case,
+    the others do not."""
+    settings = AnalysisSettings()
+    for name in ("password", "Password", "password_hash", "PASSWORD_HASH", "reset_token", "accessToken",
+                 "secret", "SecretKey", "api_key", "API_KEY", "otp", "otp_secret"):
+        assert settings.matches("secret_fields", name), name
+    for name in ("name", "email", "apikey", "pass", "hashtag", "role"):
+        assert not settings.matches("secret_fields", name), name
+    assert not settings.matches("owner_fields", "OWNER_ID")  # case-sensitive as before
+    custom = AnalysisSettings(secret_fields=("pin",))
+    assert custom.matches("secret_fields", "PIN") and not custom.matches("secret_fields", "password")

@@ -69,6 +69,13 @@ def item():
     scripted = list(db.items.find({"$where": "this.n > " + request.args["n"]}))
     matched = list(db.items.find({"name": {"$regex": request.args["q"]}}))
     return {"a": str(oid), "b": found, "c": listed, "d": scripted, "e": matched}
+
+
+@app.get("/account")
+@login_required
+def account():
+    db.accounts.update_one({"_id": current_user.id}, {"$set": {"api_key": "k"}})
+    return {"account": db.accounts.find_one({"_id": current_user.id})}
 '''
 
 SOURCE = HEADER + BODY
@@ -98,6 +105,8 @@ EXPECTED: Dict[str, str] = {
     "FM304": "$where of find runs JavaScript built from request.args['n']; express the condition with query "
              "operators",
     "FM305": "request.args['q'] is used as a regular expression in find; escape it with re.escape()",
+    "FM401": "the handler returns a whole document of 'accounts', which stores 'api_key'; send only the fields "
+             "the client needs (a projection such as {\"api_key\": 0}, or a serializer that names them)",
 }
 
 

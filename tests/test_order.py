@@ -37,7 +37,8 @@ def test_the_walk_order_does_not_matter(seed: int) -> None:
         rng.shuffle(items)
         return items
 
-    for root in (PACKAGE, FIXTURES / "v2" / "recipe_interactions.py", FIXTURES / "guards.py"):
+    for root in (PACKAGE, FIXTURES / "guildhall", FIXTURES / "v2" / "recipe_interactions.py", FIXTURES / "guards.py",
+                 FIXTURES / "exposure.py"):
         if root.is_file():
             files = name_files([str(root)], [root.read_bytes()])
             plain = [f.render() for f in checker.check_files(files, Config().analysis).findings[str(root)]]

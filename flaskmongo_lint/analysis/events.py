@@ -90,6 +90,34 @@ class JavaScriptCall(Event):
 
 
 @dataclass(frozen=True)
+class FieldRead(Event):
+    """A named field read from a whole stored document (``user["password_hash"]``,
+    ``user.get("otp_secret")``): evidence that its collection stores the field. Emitted only for
+    fields named like secrets (``secret-fields``), the only ones the evidence is asked about."""
+
+    collections: Tuple[str, ...] = ()
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class Response(Event):
+    """A call that builds the response the client gets (``jsonify(...)``, ``make_response(...)``):
+    its arguments, reported at the one that carries a whole document."""
+
+    via: str = ""  # the callee, for messages ("jsonify")
+    args: Tuple[Arg, ...] = ()
+
+
+@dataclass(frozen=True)
+class Returned(Event):
+    """A ``return`` whose value is or holds a whole stored document, in the function ``function``
+    ("module:qualname"): what a handler returns is the response (site: the returned expression)."""
+
+    value: Optional[Arg] = None
+    function: str = ""
+
+
+@dataclass(frozen=True)
 class Placed:
     """An event in the context it was reached in."""
 
@@ -104,4 +132,5 @@ class Placed:
         return Placed(self.event, self.caught | caught, self.privileged or privileged)
 
 
-__all__ = ["Arg", "Caught", "Event", "JavaScriptCall", "ObjectIdCall", "OpKind", "Operation", "Placed", "READS", "WRITES"]
+__all__ = ["Arg", "Caught", "Event", "FieldRead", "JavaScriptCall", "ObjectIdCall", "OpKind", "Operation", "Placed",
+           "READS", "Response", "Returned", "WRITES"]

@@ -99,6 +99,40 @@ class Obj:
         return None
 
 
+ANY_FIELD = "*"  # among a record's removed fields: one the analysis cannot name (a key chosen at run time)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A stored record as one read fetched it, whole: not a field of it, not a dict built from named
+    fields of it. A copy, a serialisation or a list of them still holds it."""
+
+    source: Optional[str]  # the name of the store it was read from (None: unknown)
+    read: Site  # the read that fetched it
+    only: Optional[FrozenSet[str]] = None  # the read fetched only these fields (and what is under them)
+    removed: FrozenSet[str] = EMPTY  # fields the read left out, or that were removed or overwritten since
+    known: FrozenSet[str] = EMPTY  # fields the read selected by values the client sent: it has them already
+
+    def holds(self, path: str) -> bool:
+        """Whether the field ``path`` (dotted) is still in the record as it stands."""
+        if ANY_FIELD in self.removed or _under(path, self.removed) or _under(path, self.known):
+            return False
+        return self.only is None or _under(path, self.only)
+
+    def without(self, fields: Iterable[str]) -> "Record":
+        """This record with ``fields`` removed."""
+        removed = self.removed | frozenset(fields)
+        return self if removed == self.removed else Record(self.source, self.read, self.only, removed, self.known)
+
+
+def _under(path: str, fields: FrozenSet[str]) -> bool:
+    """Whether ``path`` is one of ``fields`` or inside one of them (``auth.hash`` is inside ``auth``)."""
+    if not fields:
+        return False
+    parts = path.split(".")
+    return any(".".join(parts[:i]) in fields for i in range(1, len(parts) + 1))
+
+
 @dataclass(eq=True, unsafe_hash=True)
 class Entry:
     """One ``key: value`` of a dict literal (or one ``x[key] = value`` assignment)."""
@@ -150,6 +184,7 @@ class Value:
     # A document selected by client values with no owner scope: what the client chose. Its
     # ``_id`` (or the document itself, used as a filter) selects exactly that choice again.
     chosen: Optional["Value"] = None
+    records: FrozenSet[Record] = EMPTY  # whole stored records it is or holds (a copy, a list, their text)
     shape: Optional[Tuple[Entry, ...]] = None  # dict structure
     elements: Optional[Tuple[Element, ...]] = None  # list/tuple structure
     obj: Optional[Obj] = None
@@ -345,6 +380,7 @@ def join(a: Value, b: Value) -> Value:
         validates=a.validates & b.validates,
         chosen=(join(a.chosen, b.chosen) if a.chosen is not None and b.chosen is not None
                 else a.chosen or b.chosen),
+        records=join_records(a.records, b.records),
         shape=_join_shapes(a.shape, b.shape),
         elements=_join_elements(a.elements, b.elements),
         obj=_join_obj(a.obj, b.obj),
@@ -468,7 +504,8 @@ def widen(value: Value, depth: int = MAX_DEPTH) -> Value:
         contents = join_all([e.value for e in value.shape or ()] + [e.value for e in value.elements or ()])
         flat = _flatten(contents)
         return value.with_(shape=None, elements=None, kinds=value.kinds | flat.kinds,
-                           origin=value.origin or flat.origin or inner.origin, reads=value.reads | flat.reads)
+                           origin=value.origin or flat.origin or inner.origin, reads=value.reads | flat.reads,
+                           records=value.records | flat.records)
     shape = tuple(_copy(e, value=widen(e.value, depth - 1)) for e in value.shape) if value.shape else value.shape
     elements = tuple(_copy(e, value=widen(e.value, depth - 1)) for e in value.elements) \
         if value.elements else value.elements
@@ -486,7 +523,59 @@ def _flatten(value: Value) -> Value:
     return join_all(parts)
 
 
+def join_records(a: FrozenSet[Record], b: FrozenSet[Record]) -> FrozenSet[Record]:
+    """The records of a value that is ``a`` on one path and ``b`` on another. The same record
+    (same read, same projection) with fields removed on some paths only is one record without
+    them: code that removes a field on some path (``for key in SECRETS: doc.pop(key)``, a loop
+    that may run no turn; ``if not admin: doc.pop(...)``) has dealt with that field, and a lint
+    that reported it anyway would be switched off."""
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    merged: Dict[Tuple[Optional[str], Site, Optional[FrozenSet[str]], FrozenSet[str]], Record] = {}
+    for r in sorted(a | b, key=lambda r: len(r.removed)):
+        key = (r.source, r.read, r.only, r.known)
+        old = merged.get(key)
+        merged[key] = r if old is None else old.without(r.removed)
+    return frozenset(merged.values())
+
+
+def records_in(value: Value, depth: int = MAX_DEPTH) -> FrozenSet[Record]:
+    """Every whole record ``value`` is or holds, in its entries and elements too (``{"items": docs}``)."""
+    out = value.records
+    if depth > 0:
+        for e in value.shape or ():
+            if e.value.records or e.value.shape or e.value.elements:
+                out = out | records_in(e.value, depth - 1)
+        for el in value.elements or ():
+            if el.value.records or el.value.shape or el.value.elements:
+                out = out | records_in(el.value, depth - 1)
+    return out
+
+
+def without_fields(value: Value, fields: FrozenSet[str], reads: Optional[FrozenSet[Site]] = None) -> Value:
+    """``value`` with ``fields`` removed from the records it is and from those of its elements (a
+    list whose every item had them removed); only the records of ``reads`` when given.
+
+    A value holding no record comes back as it is: removing a key changes nothing else the analysis knows."""
+    if not fields:
+        return value
+    changes: Dict[str, Any] = {}
+    if value.records:
+        records = frozenset(r.without(fields) if reads is None or r.read in reads else r for r in value.records)
+        if records != value.records:
+            changes["records"] = records
+    if value.elements:
+        elements = tuple(_copy(e, value=without_fields(e.value, fields, reads)) if e.value.records else e
+                         for e in value.elements)
+        if any(a is not b for a, b in zip(elements, value.elements)):
+            changes["elements"] = elements
+    return value.with_(**changes) if changes else value
+
+
 __all__ = [
+    "ANY_FIELD", "Record", "join_records", "records_in", "without_fields",
     "CLEAN", "CLIENT_MAPPINGS", "CONST", "EMPTY", "Element", "Entry", "JSON_MAPPING", "Kind", "NUMBER_KINDS",
     "OPAQUE_KINDS", "Obj", "ObjKind", "Site", "Step", "TEXT_KINDS", "Value", "add_element", "client",
     "item_kinds", "item_of", "join", "join_all", "set_entry", "text_of", "widen",

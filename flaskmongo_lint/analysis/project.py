@@ -22,6 +22,7 @@ from flaskmongo_lint.analysis.interp.engine import Engine
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, JSON_MAPPING, Kind, Obj, ObjKind, Site, Value, client,
 )
+from flaskmongo_lint.analysis.stored import Secrets, secret_evidence
 from flaskmongo_lint.analysis.summaries import Summary
 from flaskmongo_lint.analysis.views import filter_of
 from flaskmongo_lint.findings import internal_error
@@ -75,6 +76,7 @@ class Evidence:
     per_owner: Dict[Tuple[str, str], List[Site]] = field(default_factory=dict)
     public: Set[Tuple[str, str]] = field(default_factory=set)
     authenticated_apps: Set[str] = field(default_factory=set)
+    secrets: Secrets = field(default_factory=dict)  # the secret fields each collection stores (FM401)
 
 
 @dataclass
@@ -368,7 +370,16 @@ class Project:
                     elif op.site in root.summary.returned_reads and \
                             (view is None or not any(t.value.is_client for t in view.terms())):
                         ev.public.add(key)  # listed to anyone
+        ev.secrets = secret_evidence(((evidence_keys(r), r.summary.events) for r in roots), self.settings)
         return ev
+
+
+def evidence_keys(root: Root) -> Tuple[str, ...]:
+    """The application keys a root's stored-field evidence counts for: its application, and its
+    top-level package (so a function no handler reaches, such as a seed script in the package, still
+    tells what a collection stores)."""
+    unit = f"unit:{root.module.split('.')[0]}"
+    return (root.app,) if root.app == unit else (root.app, unit)
 
 
 def _stores_identity(value: Value) -> bool:
@@ -399,4 +410,4 @@ def analyse(modules: Sequence[ParsedModule], settings: AnalysisSettings) -> Proj
     return Project(modules, settings).run()
 
 
-__all__ = ["Evidence", "ParsedModule", "Project", "ProjectResult", "Root", "Verdict", "analyse"]
+__all__ = ["Evidence", "ParsedModule", "Project", "ProjectResult", "Root", "Verdict", "analyse", "evidence_keys"]

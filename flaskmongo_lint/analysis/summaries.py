@@ -40,13 +40,16 @@ class Summary:
     # and what the exits that return a true value prove (``if not looks_like_email(x): abort()``).
     proven: Tuple[Tuple[str, Value], ...] = ()
     proven_if_true: Tuple[Tuple[str, Value], ...] = ()
+    # Fields it removes from the whole records a parameter holds (``def strip(doc): doc.pop("pw")``):
+    # the caller's argument loses them too.
+    removed: Tuple[Tuple[str, FrozenSet[str]], ...] = ()
     truncated: bool = False  # a budget ran out somewhere in it
     steps: int = 0
 
     def same_result(self, other: "Summary") -> bool:
         """Whether a recursion approximation is stable (what callers read of it)."""
         return self.returns == other.returns and self.always_leaves == other.always_leaves and \
-            self.proven == other.proven and self.proven_if_true == other.proven_if_true
+            self.proven == other.proven and self.proven_if_true == other.proven_if_true and self.removed == other.removed
 
     def joined(self, other: "Summary") -> "Summary":
         """The approximation of a recursive function after one more round: everything either round found."""
@@ -63,6 +66,7 @@ class Summary:
             view_calls=other.view_calls,
             proven=tuple(p for p in self.proven if p in other.proven),
             proven_if_true=tuple(p for p in self.proven_if_true if p in other.proven_if_true),
+            removed=tuple(p for p in self.removed if p in other.removed),
             truncated=self.truncated or other.truncated,
             steps=other.steps,
         )

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import FrozenSet, Optional, Tuple
+from typing import FrozenSet, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
 from flaskmongo_lint.analysis.events import Caught, Event
-from flaskmongo_lint.analysis.lattice import EMPTY, Site, Value
+from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Obj, ObjKind, Site, Value
 
 
 @dataclass(eq=True, unsafe_hash=True)  # immutable by convention (built for every argument of every call)
@@ -90,4 +90,24 @@ class TestOutcome:
     authed: bool = False  # true branch: somebody is signed in
 
 
-__all__ = ["ArgVal", "CallSite", "Outcome", "TestOutcome"]
+def unknown(args: Sequence[Union[ArgVal, Value]], base: Optional[Value] = None, foreign: bool = False) -> Value:
+    """The result of a call the analysis knows nothing about.
+
+    Client data does not flow through it, but provenance does (for the "returned before it was
+    checked" question), and so does identity: ``load_user(current_user.id)`` is still the caller.
+    """
+    reads = base.reads if base is not None else EMPTY
+    inputs = []
+    for a in args:
+        v = a.value if isinstance(a, ArgVal) else a
+        reads = reads | v.reads
+        if v.kinds or v.identity or v.doc or v.reads:
+            inputs.append(v)
+    identity = bool(inputs) and all(v.identity for v in inputs)
+    obj = Obj(ObjKind.FOREIGN) if foreign else None
+    if not reads and not identity and obj is None:
+        return CLEAN
+    return Value(reads=reads, identity=identity, obj=obj)
+
+
+__all__ = ["ArgVal", "CallSite", "Outcome", "TestOutcome", "unknown"]

@@ -14,6 +14,11 @@ BLUEPRINT_CLASSES = frozenset({"flask.Blueprint", "flask.blueprints.Blueprint"})
 LEAVING_CALLS = frozenset({"flask.abort", "werkzeug.exceptions.abort", "werkzeug.abort"})
 JSON_LOADS = frozenset({"flask.json.loads"})
 JSON_DUMPS = frozenset({"flask.json.dumps"})
+# Calls that build the response the client gets: what they are given is sent (FM401).
+RESPONSE_CALLS = frozenset({
+    "flask.jsonify", "flask.json.jsonify", "flask.make_response", "flask.helpers.make_response", "flask.Response",
+    "flask.wrappers.Response", "werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response",
+})
 
 # request.<attribute>
 REQUEST_MAPPINGS = frozenset({"args", "form", "values", "headers", "cookies", "view_args", "environ"})

@@ -8,10 +8,12 @@ import libcst as cst
 
 from flaskmongo_lint.analysis.cstutil import base_name, dotted, simple_name
 from flaskmongo_lint.analysis.events import Arg, Event, JavaScriptCall, Operation, OpKind
-from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Obj, ObjKind, Site, Value, join_all
+from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Entry, Obj, ObjKind, Record, Site, Value, join_all
 from flaskmongo_lint.analysis.transfer import CallSite, Outcome
-from flaskmongo_lint.analysis.views import filter_of
+from flaskmongo_lint.analysis.views import COMPUTED_KEY, Term, filter_of
+from flaskmongo_lint.models import operators as ops
 from flaskmongo_lint.models import pymongo as pm
+from flaskmongo_lint.models.python import ID_FIELD
 from flaskmongo_lint.models.tags import Tag
 from flaskmongo_lint.settings import AnalysisSettings
 
@@ -101,7 +103,11 @@ def _operation(name: str, spec: pm.Method, coll: Optional[str], call: CallSite, 
         return Outcome(value, events=(op,), pending=pending, identity_use=identity_use)
     if spec.op is OpKind.INSERT:
         return Outcome(CLEAN, events=(op,), identity_use=identity_use)
-    doc = Value(doc=True) if name in pm.RETURNS_DOCUMENT_AFTER_WRITE else CLEAN
+    if name in pm.RETURNS_DOCUMENT_AFTER_WRITE:
+        view = filter_of(op)
+        doc = Value(doc=True, records=fetched(op, [t for t in view.terms() if t.value.is_client] if view else []))
+    else:
+        doc = CLEAN
     return Outcome(doc, events=(op,), identity_use=identity_use)
 
 
@@ -144,13 +150,115 @@ def read_result(op: Operation, method: str, settings: AnalysisSettings) -> Tuple
     from_store = view is not None and not client_terms and \
         any(t.value.from_store or t.value.stored_key is not None for t in view.terms())
     chosen = join_all(t.value for t in client_terms) if client_terms and not scoped and not identity else None
+    records = fetched(op, client_terms) if method not in pm.COUNT_RESULTS | pm.RAW_RESULTS else EMPTY
     result = Value(doc=True, reads=frozenset({op.site}), fetched_by=fetched_by, scoped=scoped, identity=identity,
-                   from_store=from_store, chosen=chosen)
+                   from_store=from_store, chosen=chosen, records=records)
     if method in pm.CURSOR_RESULTS:
         return result.with_(obj=Obj(ObjKind.MODEL, Tag.CURSOR, op.collection)), pending
     if method in pm.COUNT_RESULTS:
         return Value(count=True, reads=result.reads, fetched_by=fetched_by, scoped=scoped), EMPTY
     return result, pending
+
+
+# --- whole documents (FM401) -----------------------------------------------------------------
+Fields = Tuple[Optional[FrozenSet[str]], FrozenSet[str]]  # (only these fields, minus these), as a projection says
+
+
+def fetched(op: Operation, client_terms: List[Term]) -> FrozenSet[Record]:
+    """The whole document a read gives, as a record: its collection, the fields its projection (or
+    its pipeline's ``$project``/``$unset``) keeps or leaves out, and the fields its filter matched to
+    values the client sent (the client has those already: ``find_one({"token": t})`` tells it no
+    secret). Nothing when the read's result is not the stored document or cannot be read: a
+    projection or pipeline built from client data (FM303's), a ``$group``, an unknown stage."""
+    if op.collection is None:
+        return EMPTY
+    spec = pipeline_fields(op.pipeline) if op.op is OpKind.AGGREGATE else projection_fields(op.projection)
+    if spec is None:
+        return EMPTY
+    known = frozenset(t.path for t in client_terms
+                      if not t.maybe and t.operator in (None, ops.EQUALITY) and t.key != COMPUTED_KEY)
+    return frozenset({Record(op.collection, op.site, spec[0], spec[1], known)})
+
+
+def projection_fields(arg: Optional[Arg]) -> Optional[Fields]:
+    """What a projection keeps: ``{"password_hash": 0}`` leaves that field out, ``{"name": 1}`` and
+    ``["name"]`` keep only the named fields; None (no projection) keeps everything. Returns None
+    when the projection cannot be read (client data, an unknown value)."""
+    if arg is None:
+        return None, EMPTY
+    value = arg.value
+    if value.kinds:
+        return None
+    if value.shape is not None:
+        return _field_spec(value)
+    if value.elements is not None:
+        names = [e.value.literal for e in value.elements]
+        if any(n is None for n in names):
+            return None
+        return frozenset(n for n in names if n is not None) | {ID_FIELD}, EMPTY
+    if value.const and value.literal is None:
+        return None, EMPTY  # projection=None
+    return None
+
+
+def _field_spec(value: Value) -> Optional[Fields]:
+    if value.kinds:
+        return None  # built from client data: FM303's, and nobody can tell what it keeps
+    included, excluded = set(), set()
+    for e in value.shape or ():
+        if e.key is None or e.value.kinds:
+            return None
+        flag = _flag(e)
+        if flag is None:
+            return None
+        (included if flag else excluded).add(e.key)
+    if included - {ID_FIELD}:
+        return frozenset(included | ({ID_FIELD} - excluded)), frozenset(excluded)
+    return None, frozenset(excluded)
+
+
+def _flag(entry: Entry) -> Optional[bool]:
+    """Whether a projection entry keeps its field: ``0``/``False`` leave it out, ``1``/``True``,
+    ``"$path"`` or an expression keep (or compute) it; None when the analysis cannot tell."""
+    node = entry.site.node
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.evaluated_value != 0
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    if entry.value.shape is not None or entry.value.literal is not None:
+        return True
+    return None
+
+
+def pipeline_fields(arg: Optional[Arg]) -> Optional[Fields]:
+    """What an aggregation pipeline leaves of the stored documents: each ``$project`` and ``$unset``
+    narrows them, stages that keep documents whole pass them on; None when a stage makes new
+    documents (``$group``, ``$replaceRoot`` ...) or the pipeline cannot be read."""
+    if arg is None or arg.value.kinds or arg.value.elements is None:
+        return None
+    only: Optional[FrozenSet[str]] = None
+    removed: FrozenSet[str] = EMPTY
+    for element in arg.value.elements:
+        shape = element.value.shape
+        if element.value.kinds or not shape or len(shape) != 1 or shape[0].key is None:
+            return None
+        stage, body = shape[0].key, shape[0].value
+        if stage in ops.KEEPING_STAGES:
+            continue
+        if stage == ops.PROJECT_STAGE:
+            spec = _field_spec(body) if body.shape is not None else None
+            if spec is None:
+                return None
+            only = spec[0] if only is None else (only & spec[0] if spec[0] is not None else only)
+            removed = removed | spec[1]
+        elif stage == ops.UNSET_STAGE:
+            names = [body.literal] if body.literal is not None else [e.value.literal for e in body.elements or ()]
+            if not names or any(n is None for n in names):
+                return None
+            removed = removed | frozenset(n for n in names if n is not None)
+        else:
+            return None
+    return only, removed
 
 
 def cursor_method(base: Value, name: str, call: CallSite) -> Optional[Outcome]:
@@ -165,7 +273,9 @@ def cursor_method(base: Value, name: str, call: CallSite) -> Optional[Outcome]:
                             collection=base.obj.name if base.obj else None, sort=Arg(first.value, first.site)),)
     if name in pm.CURSOR_CHAIN:
         return Outcome(base, events=events)
-    return Outcome(base.with_(obj=None), events=events)
+    # ``cursor.next()`` is one of its documents; ``cursor.count()``, ``.explain()`` ... are not.
+    records = base.records if name in pm.CURSOR_DOCUMENT_METHODS else EMPTY
+    return Outcome(base.with_(obj=None, records=records), events=events)
 
 
 def _holds_identity(value: Value) -> bool:

@@ -45,6 +45,15 @@ STRUCTURE_STAGES: FrozenSet[str] = EXPRESSION_STAGES | frozenset({
     "$sort", "$lookup", "$match", "$unset", "$graphLookup", "$merge", "$out",
 })
 
+# Stages after which a pipeline's documents are still the stored documents, whole (FM401): they
+# filter, order, page, join or add fields. $project and $unset narrow them; any other stage
+# ($group, $replaceRoot, $count, $facet ...) makes new documents.
+KEEPING_STAGES: FrozenSet[str] = frozenset({
+    "$match", "$sort", "$limit", "$skip", "$sample", "$addFields", "$set", "$lookup", "$graphLookup", "$unwind",
+})
+PROJECT_STAGE = "$project"
+UNSET_STAGE = "$unset"
+
 
 def is_operator(key: str) -> bool:
     return key.startswith(OPERATOR_PREFIX)

@@ -65,6 +65,9 @@ METHODS: Dict[str, Method] = {
 CURSOR_RESULTS = frozenset({"find", "aggregate", "find_raw_batches", "aggregate_raw_batches"})
 COUNT_RESULTS = frozenset({"count_documents", "count", "distinct"})
 RETURNS_DOCUMENT_AFTER_WRITE = frozenset({"find_one_and_update", "find_one_and_replace", "find_one_and_delete"})
+RAW_RESULTS = frozenset({"find_raw_batches", "aggregate_raw_batches"})  # BSON bytes, not documents
+# Cursor methods that give one of its documents (the others give a count, a plan, a copy ...).
+CURSOR_DOCUMENT_METHODS = frozenset({"next", "__next__", "try_next"})
 
 # bulk_write request classes, read like the matching single calls.
 BULK_REQUESTS: Dict[str, Tuple[str, Method]] = {

@@ -7,8 +7,8 @@ from typing import Dict, FrozenSet, Optional
 import libcst as cst
 
 from flaskmongo_lint.analysis.lattice import (
-    CLEAN, CONST, EMPTY, JSON_MAPPING, NUMBER_KINDS, OPAQUE_KINDS, TEXT_KINDS, Element, Entry, Kind, Site, Value,
-    add_element, item_of, join, join_all, set_entry, text_of,
+    ANY_FIELD, CLEAN, CONST, EMPTY, JSON_MAPPING, NUMBER_KINDS, OPAQUE_KINDS, TEXT_KINDS, Element, Entry, Kind, Site,
+    Value, add_element, item_of, join, join_all, records_in, set_entry, text_of, without_fields,
 )
 from flaskmongo_lint.analysis.transfer import CallSite, Outcome
 
@@ -44,6 +44,7 @@ _NO_SITE = Site("", cst.Name("_"), None)
 
 ID_FIELD = "_id"
 ITEM_METHODS = frozenset({"get", "pop", "setdefault", "get_all"})
+POP = "pop"
 LIST_ITEM_METHODS = frozenset({"getlist"})
 COPY_METHODS = frozenset({"to_dict", "copy", "dict", "deepcopy"})
 APPEND_METHODS = frozenset({"append", "add", "appendleft"})
@@ -122,7 +123,11 @@ def container(name: str, call: CallSite) -> Value:
                 for e in arg.value.shape:
                     entries = set_entry(entries, e)
         reads = frozenset().union(*(a.value.reads for a in call.args)) if call.args else EMPTY
-        return Value(kinds=kinds, origin=origin, trace=trace, shape=entries, reads=reads)
+        # dict(doc) copies a whole stored document; a keyword given a literal masks that field.
+        copied = join_all(a.value for a in call.positional if a.value.records)
+        masked = frozenset(a.keyword for a in call.args if a.keyword is not None and a.value.const)
+        records = without_fields(copied, masked).records if copied.records else EMPTY
+        return Value(kinds=kinds, origin=origin, trace=trace, shape=entries, reads=reads, records=records)
     if first is None:
         return Value(elements=()) if name in ("list", "tuple", "set", "frozenset") else CLEAN
     if name in ("enumerate",):
@@ -192,18 +197,24 @@ def library(qualname: str, call: CallSite) -> Optional[Outcome]:
 
 
 def json_loads(value: Value) -> Value:
-    """``json.loads(x)``: JSON of whatever client text it parses; a round trip keeps the kind."""
+    """``json.loads(x)``: JSON of whatever client text it parses; a round trip keeps the kind, and
+    the whole stored documents serialised into x (``json.loads(json_util.dumps(doc))`` is the
+    document again)."""
     if value.encoded:
-        return Value(kinds=value.encoded, origin=value.origin, trace=value.trace)
+        return Value(kinds=value.encoded, origin=value.origin, trace=value.trace, records=value.records)
     if value.kinds:
-        return Value(kinds=JSON_MAPPING, origin=f"loads() of {value.origin or 'request data'}", trace=value.trace)
-    return CLEAN
+        return Value(kinds=JSON_MAPPING, origin=f"loads() of {value.origin or 'request data'}", trace=value.trace,
+                     records=value.records)
+    return Value(records=value.records) if value.records else CLEAN
 
 
 def json_dumps(value: Value) -> Value:
+    """``json.dumps(x)``: text; client data is encoded in it (kinds kept for a round trip), and so is
+    every whole stored document x is or holds (a list of them, a dict around one)."""
+    records = records_in(value)
     if value.kinds:
-        return Value(kinds=TEXT_KINDS, origin=value.origin, trace=value.trace, encoded=value.kinds)
-    return CLEAN
+        return Value(kinds=TEXT_KINDS, origin=value.origin, trace=value.trace, encoded=value.kinds, records=records)
+    return Value(records=records) if records else CLEAN
 
 
 def sanitized(value: Value) -> Value:
@@ -240,6 +251,11 @@ def value_method(base: Value, name: str, call: CallSite) -> Optional[Outcome]:
                 v = v.with_(kinds=TEXT_KINDS)
             if len(args) > 1 and name in ("get", "pop", "setdefault") and not base.identity:
                 v = join(v, args[1].value)  # the default (a claim of the identity is still the identity's)
+            if name == POP and base.records:
+                # doc.pop("password_hash", None) takes that field out of the record (a key chosen at
+                # run time: some field), and nothing else.
+                field = first.literal if first is not None and first.literal is not None else ANY_FIELD
+                return Outcome(v, receiver=without_fields(base, frozenset({field})))
             return Outcome(v)
         return None
     if name in COPY_METHODS:
@@ -297,6 +313,15 @@ def _sequence_effect(base: Value, name: str, call: CallSite) -> Optional[Value]:
         return out
     if name in UPDATE_METHODS:
         out = base
+        copied = [a.value.records for a in call.positional if a.value.records]
+        if copied:
+            out = out.with_(records=out.records.union(*copied))  # result.update(doc): a copy of the document
+        if out.records:
+            # doc.update(password_hash=None) / doc.update({"password_hash": None}): masked fields.
+            masked = [a.keyword for a in call.args if a.keyword is not None and a.value.const]
+            for arg in call.positional:
+                masked += [e.key for e in arg.value.shape or () if e.key is not None and e.value.const]
+            out = without_fields(out, frozenset(masked))
         for arg in call.args:
             if arg.keyword is not None:
                 shape = set_entry(out.shape, Entry(arg.keyword, CONST, arg.value, arg.site)) \

@@ -20,3 +20,7 @@ PAYLOAD = "payload"
 API_NAME = re.compile(r"^(?:api|ns|.*_ns|.*_api|namespace)$")
 # ``@blp.arguments(Schema)`` injects the loaded (clean, typed) arguments into the view.
 ARGUMENTS_DECORATOR = "arguments"
+# View decorators that serialise what the view returns through a model or schema that names its
+# fields (flask-restful/restx ``marshal_with``, flask-smorest ``@blp.response(200, Schema)``,
+# APIFlask ``@app.output(Schema)``): a whole document returned there is not sent whole.
+SERIALIZING_DECORATORS = frozenset({"marshal_with", "marshal_list_with", "marshal_with_field", "response", "output"})

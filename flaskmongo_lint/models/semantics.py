@@ -2,16 +2,17 @@
 or a call of a modelled object gives, what a call used as a test proves."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import FrozenSet, Optional, Protocol
 
 import libcst as cst
 
 from flaskmongo_lint.analysis.cstutil import code_of, simple_name
-from flaskmongo_lint.analysis.events import Caught, ObjectIdCall, Arg
+from flaskmongo_lint.analysis.events import Arg, Caught, Event, FieldRead, ObjectIdCall, Response
 from flaskmongo_lint.analysis.lattice import (
-    CLEAN, EMPTY, JSON_MAPPING, TEXT_KINDS, Kind, Obj, ObjKind, Site, Value, client, item_of,
+    CLEAN, EMPTY, JSON_MAPPING, TEXT_KINDS, Kind, Obj, ObjKind, Site, Value, client, item_of, records_in,
 )
-from flaskmongo_lint.analysis.transfer import CallSite, Outcome, TestOutcome
+from flaskmongo_lint.analysis.transfer import CallSite, Outcome, TestOutcome, unknown
 from flaskmongo_lint.models import auth, bson, flask, operations, operators, python, quart, restful, socketio
 from flaskmongo_lint.models import pymongo as pm
 from flaskmongo_lint.models.tags import Tag
@@ -24,6 +25,7 @@ IDENTITY_OBJECTS = auth.IDENTITY_OBJECTS | quart.IDENTITY_OBJECTS
 LEAVING = flask.LEAVING_CALLS | quart.LEAVING_CALLS | restful.LEAVING_CALLS | python.LEAVING_CALLS
 JSON_LOADS = python.JSON_LOADS | flask.JSON_LOADS | bson.JSON_LOADS
 JSON_DUMPS = python.JSON_DUMPS | flask.JSON_DUMPS | bson.JSON_DUMPS
+RESPONSE_CALLS = flask.RESPONSE_CALLS | quart.RESPONSE_CALLS
 APP_CLASSES = flask.APP_CLASSES | quart.APP_CLASSES
 BLUEPRINT_CLASSES = flask.BLUEPRINT_CLASSES | quart.BLUEPRINT_CLASSES | restful.BLUEPRINT_CLASSES
 OBJECT_CLASSES = {
@@ -38,7 +40,7 @@ OBJECT_CLASSES = {
 
 
 KNOWN = (REQUEST | G | SESSION | IDENTITY_OBJECTS | LEAVING | JSON_LOADS | JSON_DUMPS | bson.OBJECTID | bson.REGEX |
-         bson.CODE | auth.IDENTITY_CALLS | auth.ENFORCING_CALLS | frozenset(OBJECT_CLASSES))
+         bson.CODE | auth.IDENTITY_CALLS | auth.ENFORCING_CALLS | RESPONSE_CALLS | frozenset(OBJECT_CLASSES))
 
 
 class World(Protocol):
@@ -179,6 +181,8 @@ class Semantics:
             return self.objectid(call)
         if qualname in LEAVING:
             return Outcome(CLEAN, leaves=True)
+        if qualname in RESPONSE_CALLS:
+            return self.response(qualname, call)
         if qualname in JSON_LOADS:
             return Outcome(python.json_loads(first or CLEAN))
         if qualname in JSON_DUMPS:
@@ -201,6 +205,26 @@ class Semantics:
         if found is not None:
             return found
         return self.named_call(last, call)
+
+    def response(self, qualname: str, call: CallSite) -> Optional[Outcome]:
+        """``jsonify(...)``, ``make_response(...)``, ``Response(...)``: an event when an argument is or
+        holds a whole stored document (FM401 judges it); the result is a library's object, as for
+        any call the models do not know."""
+        sent = tuple(Arg(a.value, a.site) for a in call.args if records_in(a.value))
+        if not sent:
+            return None
+        event = Response(site=call.site, via=qualname.rsplit(".", 1)[-1], args=sent)
+        return Outcome(unknown(call.args, foreign=True), events=(event,))
+
+    def field_read(self, base: Value, key: Value, site: Site) -> Optional[Event]:
+        """``doc["password_hash"]`` of a whole stored document: evidence that its collection stores
+        that field, for the fields named like secrets (the only ones FM401 asks about)."""
+        if key.literal is None or not base.records:
+            return None
+        if not any(self.settings.matches("secret_fields", part) for part in key.literal.split(".")):
+            return None
+        names = tuple(sorted({r.source for r in base.records if r.source is not None}))
+        return FieldRead(site=site, collections=names, field=key.literal) if names else None
 
     def builtin(self, name: str, call: CallSite) -> Optional[Outcome]:
         """A call of a bare name that nothing in the project or its imports binds."""
@@ -273,6 +297,10 @@ class Semantics:
         method on a receiver that is not plainly something else."""
         found = python.value_method(base, name, call)
         if found is not None:
+            if name in python.ITEM_METHODS and base.records and call.first is not None:
+                read = self.field_read(base, call.first, call.site)  # doc.get("password_hash")
+                if read is not None:
+                    return replace(found, events=found.events + (read,))
             return found
         if name in pm.COLLECTION_FACTORIES:
             return Outcome(operations.collection(operations.receiver_name(call)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Dict, Tuple, Type
 
 from flaskmongo_lint.rules.base import Report, Rule, RuleContext
+from flaskmongo_lint.rules.exposure import ExcessiveDataExposure
 from flaskmongo_lint.rules.injection import (
     ClientQueryStructure, OperatorInjection, RegexInjection, ServerSideJavaScript,
 )
@@ -30,6 +31,7 @@ ALL_RULES: Tuple[Type[Rule], ...] = (
     ClientQueryStructure,
     ServerSideJavaScript,
     RegexInjection,
+    ExcessiveDataExposure,
 )
 
 

@@ -88,6 +88,7 @@ class Report:
     confidence: Optional[str] = None
     trace: Tuple[Step, ...] = ()  # from the client source to the sink
     related: Tuple[Site, ...] = ()  # other places that explain the finding
+    related_note: str = "a query that scopes this collection by its owner"  # what those places are
 
 
 class Rule:

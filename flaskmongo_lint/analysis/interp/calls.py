@@ -20,9 +20,9 @@ from flaskmongo_lint.analysis.interp.base import WalkerBase
 from flaskmongo_lint.analysis.summaries import ViewCall
 from flaskmongo_lint.analysis.interp.state import State
 from flaskmongo_lint.analysis.lattice import (
-    CLEAN, EMPTY, Entry, Element, Obj, ObjKind, Value, item_of, join, join_all,
+    CLEAN, EMPTY, Entry, Element, Obj, ObjKind, Value, item_of, join, join_all, without_fields,
 )
-from flaskmongo_lint.analysis.transfer import ArgVal, CallSite, Outcome
+from flaskmongo_lint.analysis.transfer import ArgVal, CallSite, Outcome, unknown
 
 STATIC, CLASS_METHOD = "staticmethod", "classmethod"  # Python's own decorators
 
@@ -205,6 +205,12 @@ class Calls(WalkerBase):
             old = self.found.g_writes.get(attr)
             self.found.g_writes[attr] = value if old is None else join(old, value)
         self.prove(summary.proven, given, state)
+        for pname, fields in summary.removed:
+            arg = given.get(pname)
+            key = self.path_key(arg.node) if arg is not None else None
+            current = state.env.get(key) if key is not None else None
+            if current is not None and current.records:
+                state.put(key, without_fields(current, fields))  # type: ignore[arg-type]
         if summary.truncated:
             self.truncated = True
         if summary.always_leaves:
@@ -313,23 +319,3 @@ def _key_of(spread: Value, name: str) -> Value:
         if e.key == name:
             return e.value
     return item_of(spread) if spread.kinds else CLEAN
-
-
-def unknown(args, base: Optional[Value] = None, foreign: bool = False) -> Value:  # type: ignore[no-untyped-def]
-    """The result of a call the analysis knows nothing about.
-
-    Client data does not flow through it, but provenance does (for the "returned before it was
-    checked" question), and so does identity: ``load_user(current_user.id)`` is still the caller.
-    """
-    reads = base.reads if base is not None else EMPTY
-    inputs = []
-    for a in args:
-        v = a.value if isinstance(a, ArgVal) else a
-        reads = reads | v.reads
-        if v.kinds or v.identity or v.doc or v.reads:
-            inputs.append(v)
-    identity = bool(inputs) and all(v.identity for v in inputs)
-    obj = Obj(ObjKind.FOREIGN) if foreign else None
-    if not reads and not identity and obj is None:
-        return CLEAN
-    return Value(reads=reads, identity=identity, obj=obj)

@@ -17,6 +17,7 @@ from flaskmongo_lint.analysis.interp.base import WalkerBase, assign_state
 from flaskmongo_lint.analysis.interp.state import State, join_states
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, CONST, EMPTY, Element, Entry, Kind, ObjKind, Value, item_of, join, join_all, set_entry, text_of,
+    without_fields,
 )
 
 _CONSTANT_NAMES = {"None", "True", "False", "NotImplemented", "Ellipsis", "__name__", "__file__"}
@@ -89,6 +90,10 @@ class Expressions(WalkerBase):
         if not isinstance(index, cst.Index):
             return base  # a slice of x is x
         key_value = self.eval(index.value, state)
+        if base.records:
+            read = self.engine.semantics.field_read(base, key_value, self.site(node))
+            if read is not None:
+                self.emit(read, state)
         modelled = self.engine.semantics.subscript(base, key_value, self.site(node))
         if modelled is not None:
             return modelled
@@ -128,12 +133,15 @@ class Expressions(WalkerBase):
         reads: FrozenSet = EMPTY
         origin = None
         trace: tuple = ()
+        copied = CLEAN  # ``{**doc, ...}``: a copy of the whole records spread into it
         for el in node.elements:
             if isinstance(el, cst.DictElement):
                 k = self.dict_key(el.key, state)
                 v = self.eval(el.value, state)
                 entries = set_entry(entries, Entry(string_value(el.key), k, v, self.site(el.value), self.site(el.key)))
                 reads = reads | v.reads
+                if copied.records and v.const and k.literal is not None:
+                    copied = without_fields(copied, frozenset({k.literal}))  # masked by a literal
             else:  # **spread
                 v = self.eval(el.value, state)
                 reads = reads | v.reads
@@ -143,7 +151,9 @@ class Expressions(WalkerBase):
                     kinds = kinds | {Kind.MAPPING} | (v.kinds & {Kind.JSON})
                     origin = origin or v.origin
                     trace = trace or v.trace
-        return Value(kinds=kinds, origin=origin, trace=trace, reads=reads, shape=entries)
+                if v.records:
+                    copied = copied.with_(records=copied.records | v.records)
+        return Value(kinds=kinds, origin=origin, trace=trace, reads=reads, shape=entries, records=copied.records)
 
     def dict_key(self, key: cst.BaseExpression, state: State) -> Value:
         """A dict key (or ``x[key] = ...``): client text built after a constant prefix stays inside a
@@ -271,7 +281,7 @@ class Expressions(WalkerBase):
         obj = iterable.obj
         if obj is not None and obj.kind is ObjKind.MODEL and iterable.doc:
             return Value(doc=True, reads=iterable.reads, scoped=iterable.scoped, identity=iterable.identity,
-                         chosen=iterable.chosen)
+                         chosen=iterable.chosen, records=iterable.records)
         if iterable.elements is not None:
             items = join_all(e.value for e in iterable.elements)
             if iterable.kinds and not iterable.elements:

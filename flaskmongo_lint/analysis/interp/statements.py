@@ -17,8 +17,10 @@ import libcst as cst
 from flaskmongo_lint.analysis.cstutil import code_of, dotted, simple_name, string_value, suite
 from flaskmongo_lint.analysis.interp.base import WalkerBase
 from flaskmongo_lint.analysis.interp.state import State, join_states
+from flaskmongo_lint.analysis.events import Arg, Returned
 from flaskmongo_lint.analysis.lattice import (
-    CLEAN, EMPTY, Entry, Kind, Obj, ObjKind, Value, item_of, join, set_entry, text_of, widen,
+    ANY_FIELD, CLEAN, EMPTY, Entry, Kind, Obj, ObjKind, Value, item_of, join, records_in, set_entry, text_of, widen,
+    without_fields,
 )
 
 LOOP_TURNS = 3  # turns of a loop body before its head is widened
@@ -135,10 +137,31 @@ class Statements(WalkerBase):
             t, _, _ = self.refine(node.test, state)
             return t
         if isinstance(node, cst.Del):
-            return state  # a denylist: deleting a key does not make a mapping the server's
+            # A denylist: deleting a key does not make a mapping the server's. It does take that
+            # field out of a whole record (``del doc["password_hash"]``), and nothing else.
+            targets = node.target.elements if isinstance(node.target, cst.Tuple) else [node.target]
+            for target in targets:
+                expr = target.value if isinstance(target, cst.Element) else target
+                if isinstance(expr, cst.Subscript):
+                    self.remove_item(expr, state)
+            return state
         return state
 
+    def remove_item(self, target: cst.Subscript, state: State) -> None:
+        """``del x[key]``: a record held by x loses that field (an unnamed key: some field)."""
+        base_key = self.path_key(target.value)
+        if base_key is None or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+            return
+        current = state.env.get(base_key)
+        if current is None or not current.records:
+            return
+        field_name = self.eval(target.slice[0].slice.value, state).literal
+        state.put(base_key, without_fields(current, frozenset({field_name if field_name is not None else ANY_FIELD})))
+
     def returned(self, value: Value, state: State, node: Optional[cst.BaseExpression], record: bool = True) -> None:
+        if node is not None and self.ref is not None and records_in(value):
+            # What a handler returns is its response: the rules judge a whole record sent back.
+            self.emit(Returned(site=self.site(node), value=Arg(value, self.site(node)), function=self.ref.key), state)
         self.found.returns.append(value)
         self.found.returned_reads |= value.reads
         leaked = value.reads & state.pending
@@ -201,17 +224,40 @@ class Statements(WalkerBase):
 
     def s_for(self, node: cst.For, state: State) -> State:
         iterable = self.eval(node.iter, state)
+        item = self.iter_item(iterable)  # type: ignore[attr-defined]
+        ends: List[Optional[Value]] = []  # the loop variable where each path of the last turn ends
 
         def turn(head: State):  # type: ignore[no-untyped-def]
             body = head.copy()
-            self.bind(node.target, self.iter_item(iterable), body)  # type: ignore[attr-defined]
+            self.bind(node.target, item, body)
             end = self.block(suite(node.body), body)
+            if item.records and isinstance(node.target, cst.Name):
+                frame = self.loops[-1]
+                ends[:] = [s.env.get(node.target.value) for s in [end] + frame.continues + frame.breaks]
             return end, head  # the loop may run no more turns: it exits from its head
 
         out = self.loop(state, turn)
+        if ends:
+            self.removed_from_each(node.iter, item, ends, out)
         if node.orelse is not None:
             out = self.block(suite(node.orelse.body), out)
         return out
+
+    def removed_from_each(self, iterable: cst.BaseExpression, item: Value, ends: List[Optional[Value]],
+                          state: State) -> None:
+        """``for doc in docs: doc.pop("password_hash")``: the items are the records the list holds,
+        so a field the body removes from the loop variable is gone from the list's records too (on
+        some path is enough, as where paths join: the code dealt with that field)."""
+        reads = frozenset(r.read for r in item.records)
+        removed: FrozenSet[str] = EMPTY
+        for end in ends:
+            for record in end.records if end is not None else ():
+                if record.read in reads:
+                    removed = removed | record.removed
+        key = self.path_key(iterable)
+        current = state.env.get(key) if key is not None else None
+        if removed and current is not None:
+            state.put(key, without_fields(current, removed, reads))  # type: ignore[arg-type]
 
     def s_while(self, node: cst.While, state: State) -> State:
         def turn(head: State):  # type: ignore[no-untyped-def]
@@ -316,6 +362,10 @@ class Statements(WalkerBase):
         if current.obj is not None or current.const:
             return
         entry = Entry(string_value(key_expr), key_value, value, self.site(target), self.site(key_expr))
+        if current.records and key_value.literal is not None and value.const:
+            # ``doc["password_hash"] = None``: a literal masks the stored field. Any other value
+            # (``str(doc["_id"])``, a fresh hash) is still what the field holds.
+            current = without_fields(current, frozenset({key_value.literal}))
         shape = set_entry(current.shape, entry) if current.shape is not None else None
         kinds = current.kinds
         if key_value.client_key:

@@ -1,7 +1,7 @@
 """The walker: one walk of one function body (or of module-level code), in one context."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -58,6 +58,7 @@ class Walker(Statements, Guards, Calls, Expressions):
             view_calls=tuple(self.found.view_calls),
             proven=self._proven(None),
             proven_if_true=self._proven(True),
+            removed=self._removed(),
             truncated=self.truncated,
             steps=self.steps,
         )
@@ -79,6 +80,24 @@ class Walker(Statements, Guards, Calls, Expressions):
             value = join_all(values)  # type: ignore[arg-type]
             if value != given and _refines(value, given):
                 out.append((name, value))
+        return tuple(out)
+
+    def _removed(self) -> Tuple[Tuple[str, FrozenSet[str]], ...]:
+        """The fields the body removes from the whole records each parameter came in with (on some
+        path, as joins have it), read where the walk leaves the function."""
+        out = []
+        for name, given in sorted(self.params.items()):
+            if not given.records:
+                continue
+            reads = frozenset(r.read for r in given.records)
+            removed: FrozenSet[str] = frozenset()
+            for state, _ in self.found.exits:
+                for record in state.env.get(name, given).records:
+                    if record.read in reads:
+                        removed = removed | record.removed
+            removed = removed - frozenset.intersection(*(r.removed for r in given.records))
+            if removed:
+                out.append((name, removed))
         return tuple(out)
 
     def evaluate(self, expr: cst.BaseExpression, top: Optional[cst.CSTNode], state: Optional[State] = None) -> Value:
