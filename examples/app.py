@@ -140,7 +140,8 @@ def signup():
     return jsonify(status="created"), 201
 
 
-# Vulnerable: the profile sends the whole user document, password hash and API token included (FM401).
+# Vulnerable: the profile sends the whole user document, password hash and API token included (FM401;
+# an opt-in rule: --extend-select FM401).
 @app.get("/me")
 @login_required
 def profile():

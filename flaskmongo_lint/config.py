@@ -39,7 +39,7 @@ _CODE_RE = re.compile(r"^FM[0-9]{0,3}$")
 _META_PREFIX = "FM0"
 # Codes that only a select entry naming them (or a prefix longer than "FM") switches on: FM002
 # (unused noqa) is hygiene a team opts into, not a security finding.
-OPT_IN_CODES: Tuple[str, ...] = ("FM002",)
+OPT_IN_CODES: Tuple[str, ...] = ("FM002", "FM401")
 _ALL_PREFIX = "FM"
 
 

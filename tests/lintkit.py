@@ -22,7 +22,9 @@ def write_tree(root: Path, files: Dict[str, str]) -> None:
 
 
 def lint(root: Path, paths: List[str] = None, jobs: int = 1, **settings: Tuple[str, ...]) -> RunResult:  # type: ignore[assignment]
-    config = Config(root=str(root), analysis=AnalysisSettings(**settings) if settings else AnalysisSettings())
+    """Every rule, the opt-in FM401 included."""
+    config = Config(root=str(root), analysis=AnalysisSettings(**settings) if settings else AnalysisSettings(),
+                    select=("FM", "FM401"))
     return run(paths or [str(root)], config, jobs=jobs)
 
 

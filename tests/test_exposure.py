@@ -100,7 +100,7 @@ def test_a_projection_that_leaves_a_nested_secret_out(projection: str) -> None:
 
 def test_message_flow_and_related_location(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app.py": HEADER + _writes('db.users.insert_one({"password_hash": h()})') + SEND})
-    result = invoke("--format", "json", str(tmp_path / "app.py"))
+    result = invoke("--extend-select", "FM401", "--format", "json", str(tmp_path / "app.py"))
     (finding,) = [f for f in json.loads(result.stdout) if f["code"] == "FM401"]
     assert finding["message"] == (
         "jsonify() sends a whole document of 'users', which stores 'password_hash'; send only the fields the "

@@ -89,6 +89,10 @@ class ExcessiveDataExposure(Rule):
     marshmallow schema's ``dump``, a pydantic model, ``@marshal_with``), and for a field the request
     itself sent to select the document (``find_one({"token": token})`` tells the client nothing new).
 
+    It is off by default while it is new (a preview rule, as Ruff has them): select it with
+    ``--extend-select FM401`` or ``select = ["FM", "FM401"]`` (``FM`` alone does not turn it on;
+    ``FM4`` or ``FM401`` does).
+
     **Why is this bad?** A document returned whole carries every field the collection stores, not
     just the ones the page shows: password hashes, reset and API tokens, TOTP secrets. Any client
     that can call the endpoint can read them, crack the hashes offline or take over accounts with
