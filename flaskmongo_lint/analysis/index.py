@@ -380,7 +380,7 @@ class ProjectIndex:
                         fn = self.function(target)
                         if fn is not None:
                             routes = [Route(r, reg.methods or flask.DEFAULT_METHODS,
-                                            self._mount(m.name, reg.receiver, reg.in_function)) for r in reg.rules]
+                                            self.mount_of(m.name, reg.receiver, reg.in_function)) for r in reg.rules]
                             h = self._handler(target.module, fn, HandlerKind.ROUTE, reg.rules, m.name, reg.receiver,
                                               reg.in_function, routes=routes)
                             found.setdefault(h.key, h)
@@ -391,7 +391,7 @@ class ProjectIndex:
                     fn = self.function(target)
                     if fn is not None:
                         routes = [Route(reg.event or fn.name, (socketio.EVENT_METHOD,),
-                                        self._mount(m.name, reg.receiver, reg.in_function))]
+                                        self.mount_of(m.name, reg.receiver, reg.in_function))]
                         h = self._handler(target.module, fn, HandlerKind.SOCKET, (), m.name, reg.receiver,
                                           reg.in_function, routes=routes)
                         found.setdefault(h.key, h)
@@ -411,14 +411,14 @@ class ProjectIndex:
             if rule is not None:
                 rules.append(rule)
                 receiver = receiver or dec.call.target.rpartition(".")[0]
-                routes.append(Route(rule, route_methods(dec), self._mount(m.name, dec.call.target.rpartition(".")[0],
+                routes.append(Route(rule, route_methods(dec), self.mount_of(m.name, dec.call.target.rpartition(".")[0],
                                                                           fn.parent)))
             elif self._is_socket_decorator(m.name, dec):
                 socket = True
                 receiver = receiver or dec.call.target.rpartition(".")[0]
                 event = dec.call.arg(0) if dec.called else None
                 events.append(Route(event if isinstance(event, str) else fn.name, (socketio.EVENT_METHOD,),
-                                    self._mount(m.name, dec.call.target.rpartition(".")[0], fn.parent)))
+                                    self.mount_of(m.name, dec.call.target.rpartition(".")[0], fn.parent)))
         if fn.cls is not None and not rules:
             return None
         if rules:
@@ -460,7 +460,7 @@ class ProjectIndex:
                        tuple((p, c) for p, c in route.items() if p in names), client_params, schema, app, blueprint,
                        tuple(routes))
 
-    def _mount(self, module: str, receiver: str, in_function: Optional[str]) -> Optional[str]:
+    def mount_of(self, module: str, receiver: str, in_function: Optional[str]) -> Optional[str]:
         """The key of the module-level object a route is registered on (None: a local one)."""
         if not receiver or (in_function and _is_param(self.modules[module], in_function, receiver)):
             return None
@@ -492,7 +492,7 @@ class ProjectIndex:
                 rules.append(rule)
                 receiver = receiver or dec.call.target.rpartition(".")[0]
                 given = route_methods(dec) if dec.call.kwarg(flask.ROUTE_METHODS_KEYWORD) is not None else ()
-                mounted.append((rule, given, self._mount(m.name, dec.call.target.rpartition(".")[0], None)))
+                mounted.append((rule, given, self.mount_of(m.name, dec.call.target.rpartition(".")[0], None)))
             else:
                 extra.append(self.decorator_ref(m.name, dec))
         for call in cls.view_decorators:
@@ -501,7 +501,7 @@ class ProjectIndex:
         given_methods = self._view_methods.get(f"{m.name}:{cls.qualname}", {})
         for module, recv, reg_rules in registered:
             rules.extend(reg_rules)
-            mounted.extend((r, given_methods.get(r, ()), self._mount(module, recv, None) if recv else None)
+            mounted.extend((r, given_methods.get(r, ()), self.mount_of(module, recv, None) if recv else None)
                            for r in reg_rules)
             if receiver is None and recv is not None:
                 receiver, where = recv, module
