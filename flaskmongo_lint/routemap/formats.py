@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import textwrap
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -87,7 +88,9 @@ def render_text(route_map: RouteMap, width: Optional[int] = None) -> str:
             text = f"{INDENT}{operation_name(o).ljust(op_width)}  {o.verdict.value.ljust(verdict_width)}  {o.path}:{o.line}"
             lines.append(_cut(text.rstrip(), width, Keep.START) if width is not None else text.rstrip())
     lines.append("")
-    lines.append(route_map.summary.line)
+    summary = route_map.summary.line
+    # The summary is never cut: in a narrow terminal it wraps at a word.
+    lines += textwrap.wrap(summary, width, break_on_hyphens=False) if width is not None else [summary]
     lines += _problems(route_map)
     return "\n".join(lines) + "\n"
 

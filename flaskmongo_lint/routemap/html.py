@@ -76,8 +76,8 @@ def _table(route_map: RouteMap) -> str:
     for e in route_map.endpoints:
         for o in (list(e.operations) or [None]):
             rows.append(_row(e, o))
-    return (f'<table id="routes"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) +
-            "\n</tbody></table>")
+    return (f'<div class="scroll"><table id="routes"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) +
+            "\n</tbody></table></div>")
 
 
 def _row(e: Endpoint, o: Optional[MappedOperation]) -> str:
@@ -165,6 +165,8 @@ th[aria-sort="descending"] button::after { content: " \\25BC"; }
 td.auth-none { color: #b91c1c; font-weight: 600; }
 td.verdict { font-weight: 600; white-space: nowrap; }
 code { font-size: 13px; }
+td code { overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; }
 section.collection h3 { margin: 1rem 0 .3rem; font-size: 1.05rem; }
 tr[hidden], section[hidden] { display: none; }
 """
