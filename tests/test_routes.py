@@ -10,10 +10,12 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+import click
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -245,7 +247,8 @@ def test_markdown_is_a_table_a_pull_request_renders() -> None:
     assert "| `POST,PATCH /me/bookings/<booking_id>/transfer` | `hook require_member` | - | " \
            "`bookings.update_one` **client-chosen owner** | FM103 |" in md
     assert all(row.count(" | ") == row.count("|") - 2 - row.count("\\|") for row in rows)
-    assert "### Collections" in md and "| `parts` | `POST /me/projects/<project_id>/parts` | `insert_one` | parent-scoped |" in md
+    assert "### Collections" in md
+    assert "| `parts` | `POST /me/projects/<project_id>/parts` | `insert_one` | parent-scoped |" in md
     assert md.splitlines()[2] == "20 endpoints, 2 unauthenticated writes, 2 unscoped reads of per-owner collections"
 
 
@@ -310,15 +313,23 @@ def test_html_is_self_contained() -> None:
     assert page.count('<tr class="v-') == sum(len(e.operations) for e in makerspace_map().endpoints)
 
 
+@dataclass
+class DomRow:
+    attrs: Dict[str, Optional[str]]
+    hidden: bool
+    cells: List[str] = field(default_factory=list)
+
+
 class _Rows(HTMLParser):
-    """The rows of the routes table as the browser left them: attributes, cell texts, hidden or not."""
+    """The rows of the routes table as the browser left them: attributes, cell texts, hidden or not;
+    and the collection sections below it."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: List[Dict[str, object]] = []
-        self.sections: List[Dict[str, object]] = []
+        self.rows: List[DomRow] = []
+        self.sections: List[Tuple[Optional[str], bool]] = []  # (collection, hidden)
         self._in_table = False
-        self._row: Optional[Dict[str, object]] = None
+        self._row: Optional[DomRow] = None
         self._cell: Optional[List[str]] = None
 
     def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
@@ -326,9 +337,9 @@ class _Rows(HTMLParser):
         if tag == "table" and a.get("id") == "routes":
             self._in_table = True
         elif tag == "section" and "collection" in (a.get("class") or ""):
-            self.sections.append({"collection": a.get("data-collection"), "hidden": "hidden" in a})
+            self.sections.append((a.get("data-collection"), "hidden" in a))
         elif tag == "tr" and self._in_table and "data-endpoint" in a:
-            self._row = {"attrs": a, "hidden": "hidden" in a, "cells": []}
+            self._row = DomRow(a, "hidden" in a)
         elif tag == "td" and self._row is not None:
             self._cell = []
 
@@ -338,7 +349,7 @@ class _Rows(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "td" and self._row is not None and self._cell is not None:
-            self._row["cells"].append("".join(self._cell))  # type: ignore[union-attr]
+            self._row.cells.append("".join(self._cell))
             self._cell = None
         elif tag == "tr" and self._row is not None:
             self.rows.append(self._row)
@@ -375,20 +386,20 @@ def test_html_in_headless_chromium_filters_by_collection(tmp_path: Path) -> None
     parser = _Rows()
     parser.feed(dumped.stdout)
     assert 'data-ready="true"' in dumped.stdout, "the page's script did not run"
-    shown = [r for r in parser.rows if not r["hidden"]]
+    shown = [r for r in parser.rows if not r.hidden]
     expected = sorted((e.endpoint, o.method, o.verdict.value) for e in route_map.endpoints for o in e.operations
                       if o.collection == "bookings")
-    got = sorted((r["attrs"]["data-endpoint"], r["cells"][5], r["cells"][7]) for r in shown)  # type: ignore[index]
+    got = sorted((r.attrs["data-endpoint"] or "", r.cells[5], r.cells[7]) for r in shown)
     assert got == expected and len(got) == 8
-    assert all(r["cells"][6] == "bookings" for r in shown)  # type: ignore[index]
+    assert all(r.cells[6] == "bookings" for r in shown)
     assert len(parser.rows) == sum(max(1, len(e.operations)) for e in route_map.endpoints)
-    assert [s["collection"] for s in parser.sections if not s["hidden"]] == ["bookings"]
+    assert [name for name, hidden in parser.sections if not hidden] == ["bookings"]
     # Two filters and a sort from the query string: the unscoped bookings, sorted by rule descending.
     dumped = headless(browser, tmp_path / "profile", "--dump-dom",
                       page.as_uri() + "?collection=bookings&verdict=unscoped&sort=-1")
     parser = _Rows()
     parser.feed(dumped.stdout)
-    rules = [r["cells"][1] for r in parser.rows if not r["hidden"]]  # type: ignore[index]
+    rules = [r.cells[1] for r in parser.rows if not r.hidden]
     assert rules == ["/me/calendar", "/me/bookings/<booking_id>", "/admin/bookings/<booking_id>"]
     shot = tmp_path / "routes.png"
     taken = headless(browser, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,1000", url)
@@ -406,8 +417,9 @@ def test_the_readme_options_table_of_the_map_is_the_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## The route map\n", 1)[1].split("\n## ", 1)[0]
     table = section.split("| option | meaning |", 1)[1].split("\n\n", 1)[0]
-    documented = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", " ".join(row.split("|")[1] for row in table.splitlines()[2:])))
-    actual = {opt for param in routes.params if hasattr(param, "opts") and param.opts[0].startswith("-") for opt in param.opts}
+    first_cells = " ".join(row.split("|")[1] for row in table.splitlines()[2:])
+    documented = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", first_cells))
+    actual = {opt for param in routes.params if isinstance(param, click.Option) for opt in param.opts}
     assert documented == actual - {"--help", "-h"}
     formats = re.findall(r"^- `(\w+)`", section.split("### Formats and options", 1)[1], re.M)
     choice = next(p for p in routes.params if p.name == "output_format").type

@@ -411,8 +411,8 @@ class ProjectIndex:
             if rule is not None:
                 rules.append(rule)
                 receiver = receiver or dec.call.target.rpartition(".")[0]
-                routes.append(Route(rule, route_methods(dec), self.mount_of(m.name, dec.call.target.rpartition(".")[0],
-                                                                          fn.parent)))
+                on = self.mount_of(m.name, dec.call.target.rpartition(".")[0], fn.parent)
+                routes.append(Route(rule, route_methods(dec), on))
             elif self._is_socket_decorator(m.name, dec):
                 socket = True
                 receiver = receiver or dec.call.target.rpartition(".")[0]
@@ -422,7 +422,8 @@ class ProjectIndex:
         if fn.cls is not None and not rules:
             return None
         if rules:
-            return self._handler(m.name, fn, HandlerKind.ROUTE, tuple(rules), m.name, receiver, fn.parent, routes=routes)
+            return self._handler(m.name, fn, HandlerKind.ROUTE, tuple(rules), m.name, receiver, fn.parent,
+                                 routes=routes)
         if socket:
             return self._handler(m.name, fn, HandlerKind.SOCKET, (), m.name, receiver, fn.parent, routes=events)
         return None

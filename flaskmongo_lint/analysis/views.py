@@ -232,4 +232,6 @@ def is_id_key(key: str, settings: AnalysisSettings) -> bool:
     return bool(_ID_KEY.match(key)) or settings.matches("id_fields", key)
 
 
-__all__ = ["COMPUTED_KEY", "FilterNode", "FilterView", "ScopedBy", "Term", "filter_of", "filters_of", "is_id_key", "read_filter"]
+__all__ = [
+    "COMPUTED_KEY", "FilterNode", "FilterView", "ScopedBy", "Term", "filter_of", "filters_of", "is_id_key", "read_filter",
+]

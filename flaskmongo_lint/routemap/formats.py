@@ -85,8 +85,9 @@ def render_text(route_map: RouteMap, width: Optional[int] = None) -> str:
     for e, cells in zip(route_map.endpoints, rows):
         lines.append(_line(cells, widths))
         for o in e.operations:
-            text = f"{INDENT}{operation_name(o).ljust(op_width)}  {o.verdict.value.ljust(verdict_width)}  {o.path}:{o.line}"
-            lines.append(_cut(text.rstrip(), width, Keep.START) if width is not None else text.rstrip())
+            text = f"{INDENT}{operation_name(o).ljust(op_width)}{GAP}{o.verdict.value.ljust(verdict_width)}{GAP}" \
+                   f"{o.path}:{o.line}"
+            lines.append(_cut(text, width, Keep.START) if width is not None else text)
     lines.append("")
     summary = route_map.summary.line
     # The summary is never cut: in a narrow terminal it wraps at a word.
@@ -143,7 +144,8 @@ def render_markdown(route_map: RouteMap) -> str:
         ]) + " |")
     collections = route_map.collections()
     if collections:
-        lines += ["", "### Collections", "", "| Collection | Endpoint | Operation | Scope |", "| --- | --- | --- | --- |"]
+        lines += ["", "### Collections", "", "| Collection | Endpoint | Operation | Scope |",
+                  "| --- | --- | --- | --- |"]
         for name, uses in collections:
             for e, o in uses:
                 lines.append(f"| {_code(name)} | {_code(e.endpoint)} | {_code(o.method)} | {_verdict(o)} |")

@@ -72,12 +72,12 @@ def _filters(collections: List[str]) -> str:
 def _table(route_map: RouteMap) -> str:
     head = "".join(f'<th scope="col"><button type="button" data-column="{i}">{escape(c)}</button></th>'
                    for i, c in enumerate(COLUMNS))
-    rows = []
+    rows: List[str] = []
     for e in route_map.endpoints:
-        for o in (list(e.operations) or [None]):
-            rows.append(_row(e, o))
-    return (f'<div class="scroll"><table id="routes"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) +
-            "\n</tbody></table></div>")
+        ops: List[Optional[MappedOperation]] = list(e.operations) or [None]  # no operation: one row all the same
+        rows.extend(_row(e, o) for o in ops)
+    table = f'<table id="routes"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody></table>"
+    return f'<div class="scroll">{table}</div>'
 
 
 def _row(e: Endpoint, o: Optional[MappedOperation]) -> str:
@@ -136,7 +136,8 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Route map - flaskmongo-lint</title>
 <style>

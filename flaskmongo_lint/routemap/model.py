@@ -84,9 +84,13 @@ class Summary:
 
     @property
     def line(self) -> str:
-        return (f"{self.endpoints} endpoint{'s' if self.endpoints != 1 else ''}, "
-                f"{self.unauthenticated_writes} unauthenticated write{'s' if self.unauthenticated_writes != 1 else ''}, "
-                f"{self.unscoped_reads} unscoped read{'s' if self.unscoped_reads != 1 else ''} of per-owner collections")
+        return (f"{_count(self.endpoints, 'endpoint')}, "
+                f"{_count(self.unauthenticated_writes, 'unauthenticated write')}, "
+                f"{_count(self.unscoped_reads, 'unscoped read')} of per-owner collections")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
