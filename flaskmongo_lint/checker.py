@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
-from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult
+from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult, Root
 from flaskmongo_lint.analysis.cstutil import code_of
 from flaskmongo_lint.analysis.lattice import Site
 from flaskmongo_lint.findings import Finding, FlowStep, Location, internal_error
@@ -41,28 +41,10 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
     internal error in one module is that module's FM000 (in ``errors``); others go on.
     ``project`` is passed to :class:`Project` (the order-independence test shuffles its walk)."""
     out = ProjectFindings({f.path: [] for f in files})
-    parsed: List[ParsedModule] = []
-    sources: Dict[str, bytes] = {}
-    cpython: Dict[str, Parsed] = {}
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, DEEP_RECURSION))
     try:
-        for f in files:
-            try:
-                got = parse(decode(f.source), f.path)
-            except cst.ParserSyntaxError as exc:
-                line, col, message = parse_error(exc, f.source)
-                out.findings[f.path].append(Finding(f.path, line, col, "FM001", f"cannot parse: {message}"))
-                continue
-            except Exception as exc:  # noqa: BLE001 - the parser failing on one file must not end the run
-                out.errors[f.path] = internal_error(exc)
-                continue
-            if isinstance(got, Refused):
-                out.findings[f.path].append(Finding(f.path, got.line, got.column, "FM001", got.message))
-                continue
-            parsed.append(ParsedModule(f.name, f.path, got.tree, f.is_package, f.imported_as))
-            sources[f.name] = f.source
-            cpython[f.name] = got
+        parsed, sources, cpython = parse_files(files, out)
         if not parsed:
             return out
         try:
@@ -85,21 +67,55 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
     return out
 
 
-def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, str], trees: Dict[str, Parsed],
-           sources: Dict[str, bytes], errors: Dict[str, Tuple[str, str]]) -> List[Finding]:
+def parse_files(files: Sequence[SourceFile],
+                out: ProjectFindings) -> Tuple[List[ParsedModule], Dict[str, bytes], Dict[str, Parsed]]:
+    """Parse each file (call with a raised recursion limit) through :mod:`flaskmongo_lint.parsing`:
+    the modules, their sources and their parses by module name; a file that does not parse or that
+    CPython refuses is its FM001 in ``out``, a parser crash its error."""
+    parsed: List[ParsedModule] = []
+    sources: Dict[str, bytes] = {}
+    cpython: Dict[str, Parsed] = {}
+    for f in files:
+        try:
+            got = parse(decode(f.source), f.path)
+        except cst.ParserSyntaxError as exc:
+            line, col, message = parse_error(exc, f.source)
+            out.findings.setdefault(f.path, []).append(Finding(f.path, line, col, "FM001", f"cannot parse: {message}"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - the parser failing on one file must not end the run
+            out.errors[f.path] = internal_error(exc)
+            continue
+        if isinstance(got, Refused):
+            out.findings.setdefault(f.path, []).append(Finding(f.path, got.line, got.column, "FM001", got.message))
+            continue
+        parsed.append(ParsedModule(f.name, f.path, got.tree, f.is_package, f.imported_as))
+        sources[f.name] = f.source
+        cpython[f.name] = got
+    return parsed, sources, cpython
+
+
+def rule_reports(result: ProjectResult, settings: AnalysisSettings) -> Iterator[Tuple[Root, str, Report]]:
+    """Every rule's report on every root's events, as (root, code, report): before one place
+    reached from several roots is reported once. The route map reads the codes per root."""
     ctx = RuleContext(settings, result.evidence)
-    chosen: Dict[Tuple[str, int, str], Tuple[Report, str]] = {}
     for root in result.roots:
         for placed in root.summary.events:
             occ = Occurrence(placed, root)
             for rule in _RULES:
                 for report in rule.check(occ, ctx):
-                    key = (report.site.module, id(report.site.node), rule.code)
-                    old = chosen.get(key)
-                    # A helper reached from several handlers reports one place once: the most
-                    # confident report, then the first message in order, whichever root came first.
-                    if old is None or _better(report, old[0]):
-                        chosen[key] = (report, rule.code)
+                    yield root, rule.code, report
+
+
+def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, str], trees: Dict[str, Parsed],
+           sources: Dict[str, bytes], errors: Dict[str, Tuple[str, str]]) -> List[Finding]:
+    chosen: Dict[Tuple[str, int, str], Tuple[Report, str]] = {}
+    for _, code, report in rule_reports(result, settings):
+        key = (report.site.module, id(report.site.node), code)
+        old = chosen.get(key)
+        # A helper reached from several handlers reports one place once: the most
+        # confident report, then the first message in order, whichever root came first.
+        if old is None or _better(report, old[0]):
+            chosen[key] = (report, code)
     for (module, node_id, code), _ in list(chosen.items()):
         weaker = SUPERSEDES.get(code)
         if weaker is not None:
@@ -193,4 +209,4 @@ def check_source(source: bytes, path: str, settings: AnalysisSettings) -> List[F
     return result.findings[path]
 
 
-__all__ = ["ProjectFindings", "check_files", "check_source"]
+__all__ = ["DEEP_RECURSION", "ProjectFindings", "check_files", "check_source", "parse_files", "rule_reports"]

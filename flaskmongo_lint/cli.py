@@ -118,7 +118,8 @@ def cli(**options: Any) -> None:
     """Find IDOR, mass assignment, unguarded ObjectId and NoSQL injection in Flask + PyMongo code.
 
     Lints the Python files under each PATH (default: the current directory), or standard input
-    when PATH is '-'.
+    when PATH is '-'. 'flaskmongo-lint routes [PATH]...' maps the endpoints instead (see
+    'flaskmongo-lint routes --help').
     """
     opts = Options(**options)
     try:
@@ -288,9 +289,19 @@ def _write(report: str, output_file: Optional[str]) -> None:
         raise _Fail(f"cannot write {output_file}: {exc.strerror or exc}") from exc
 
 
+ROUTES = "routes"  # the first argument that runs the route map instead of the lint
+
+
 def main(argv: Optional[List[str]] = None) -> None:
-    """Console-script entry point (``flaskmongo-lint``, ``python -m flaskmongo_lint``)."""
-    cli.main(args=argv, prog_name=PROG)
+    """Console-script entry point (``flaskmongo-lint``, ``python -m flaskmongo_lint``);
+    ``flaskmongo-lint routes ...`` is the route map (:mod:`flaskmongo_lint.routemap.cli`)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] == ROUTES:
+        from flaskmongo_lint.routemap.cli import main as routes_main
+
+        routes_main(args[1:])
+        return
+    cli.main(args=args, prog_name=PROG)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -315,9 +315,14 @@ class _Collector:
             exceptions = _exception_names(pos[0]) if pos else ()
             reg = Registration(kind, receiver, method, facts.name(1), exceptions=exceptions, in_function=func)
         elif kind is RegistrationKind.SOCKET_EVENT:
-            reg = Registration(kind, receiver, method, facts.name(1) or facts.kwname("handler"), in_function=func)
+            event = facts.arg(0)
+            reg = Registration(kind, receiver, method, facts.name(1) or facts.kwname("handler"), in_function=func,
+                               event=event if isinstance(event, str) else None)
         else:  # hooks, blueprints, namespaces: the registered thing is the first argument
-            reg = Registration(kind, receiver, method, facts.name(0), in_function=func)
+            prefix = facts.kwarg(flask.URL_PREFIX) if kind is RegistrationKind.BLUEPRINT else \
+                facts.kwarg(restful.NAMESPACE_PATH) if kind is RegistrationKind.NAMESPACE else None
+            reg = Registration(kind, receiver, method, facts.name(0), in_function=func,
+                               prefix=prefix if isinstance(prefix, str) else None)
         self.facts.registrations.append(reg)
 
 

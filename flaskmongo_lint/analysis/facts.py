@@ -112,6 +112,10 @@ class Registration:
     methods: Tuple[str, ...] = ()  # HTTP methods, when given
     in_function: Optional[str] = None  # qualname of the function it is made in (receiver may be local)
     decorated: bool = False  # made by decorating ``target`` (then a qualname of this module)
+    # For the route map: the ``url_prefix=`` of ``register_blueprint`` / ``path=`` of
+    # ``add_namespace`` when it is a literal, and the event name of ``on_event("name", f)``.
+    prefix: Optional[str] = None
+    event: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,17 @@ class DecoratorRef:
 
 
 @dataclass(frozen=True)
+class Route:
+    """One URL rule a handler serves, as the route map shows it: the rule as written, the HTTP
+    methods (a Socket.IO event: its name, method ``EVENT``), and the key of the module-level object
+    it is registered on (an app, a blueprint, an Api or Namespace), whose URL prefix applies."""
+
+    rule: str
+    methods: Tuple[str, ...]
+    on: Optional[str] = None  # "module:name" of the binding it is registered on
+
+
+@dataclass(frozen=True)
 class Handler:
     module: str
     qualname: str
@@ -83,6 +94,7 @@ class Handler:
     schema_params: Tuple[str, ...] = ()  # injected by @blp.arguments(Schema): clean
     app: str = ""
     blueprint: Optional[str] = None
+    routes: Tuple[Route, ...] = ()  # for the route map only; the analysis reads ``rules``
 
     @property
     def key(self) -> str:
@@ -105,6 +117,7 @@ class ProjectIndex:
     _by_suffix: Dict[Tuple[str, ...], List[str]] = field(default_factory=dict)
     _by_import_name: Dict[str, List[str]] = field(default_factory=dict)
     _objects: Dict[str, Optional[Tag]] = field(default_factory=dict)
+    _view_methods: Dict[str, Dict[str, Tuple[str, ...]]] = field(default_factory=dict)  # class -> rule -> methods
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -366,16 +379,21 @@ class ProjectIndex:
                     if target.kind is RefKind.FUNCTION:
                         fn = self.function(target)
                         if fn is not None:
+                            routes = [Route(r, reg.methods or flask.DEFAULT_METHODS,
+                                            self.mount_of(m.name, reg.receiver, reg.in_function)) for r in reg.rules]
                             h = self._handler(target.module, fn, HandlerKind.ROUTE, reg.rules, m.name, reg.receiver,
-                                              reg.in_function)
+                                              reg.in_function, routes=routes)
                             found.setdefault(h.key, h)
                     elif target.kind is RefKind.CLASS:
                         views.setdefault(target.key, []).append((m.name, reg.receiver, reg.rules))
+                        self._view_methods.setdefault(target.key, {}).update({r: reg.methods for r in reg.rules})
                 elif reg.kind is RegistrationKind.SOCKET_EVENT and target.kind is RefKind.FUNCTION:
                     fn = self.function(target)
                     if fn is not None:
+                        routes = [Route(reg.event or fn.name, (socketio.EVENT_METHOD,),
+                                        self.mount_of(m.name, reg.receiver, reg.in_function))]
                         h = self._handler(target.module, fn, HandlerKind.SOCKET, (), m.name, reg.receiver,
-                                          reg.in_function)
+                                          reg.in_function, routes=routes)
                         found.setdefault(h.key, h)
         for m in self.modules.values():
             for cls in m.classes.values():
@@ -386,20 +404,28 @@ class ProjectIndex:
         rules: List[str] = []
         receiver: Optional[str] = None
         socket = False
+        routes: List[Route] = []
+        events: List[Route] = []
         for dec in fn.decorators:
             rule = route_rule(dec)
             if rule is not None:
                 rules.append(rule)
                 receiver = receiver or dec.call.target.rpartition(".")[0]
+                on = self.mount_of(m.name, dec.call.target.rpartition(".")[0], fn.parent)
+                routes.append(Route(rule, route_methods(dec), on))
             elif self._is_socket_decorator(m.name, dec):
                 socket = True
                 receiver = receiver or dec.call.target.rpartition(".")[0]
+                event = dec.call.arg(0) if dec.called else None
+                events.append(Route(event if isinstance(event, str) else fn.name, (socketio.EVENT_METHOD,),
+                                    self.mount_of(m.name, dec.call.target.rpartition(".")[0], fn.parent)))
         if fn.cls is not None and not rules:
             return None
         if rules:
-            return self._handler(m.name, fn, HandlerKind.ROUTE, tuple(rules), m.name, receiver, fn.parent)
+            return self._handler(m.name, fn, HandlerKind.ROUTE, tuple(rules), m.name, receiver, fn.parent,
+                                 routes=routes)
         if socket:
-            return self._handler(m.name, fn, HandlerKind.SOCKET, (), m.name, receiver, fn.parent)
+            return self._handler(m.name, fn, HandlerKind.SOCKET, (), m.name, receiver, fn.parent, routes=events)
         return None
 
     def _is_socket_decorator(self, module: str, dec: Decorator) -> bool:
@@ -410,7 +436,8 @@ class ProjectIndex:
             bool(socketio.RECEIVER_NAME.match(receiver.rsplit(".", 1)[-1]))
 
     def _handler(self, module: str, fn: FunctionFacts, kind: HandlerKind, rules: Tuple[str, ...], where: str,
-                 receiver: Optional[str], in_function: Optional[str], extra: Sequence[DecoratorRef] = ()) -> Handler:
+                 receiver: Optional[str], in_function: Optional[str], extra: Sequence[DecoratorRef] = (),
+                 routes: Sequence[Route] = ()) -> Handler:
         decorators = tuple(self.decorator_ref(module, d) for d in fn.decorators
                            if route_rule(d) is None and not self._is_socket_decorator(module, d)) + tuple(extra)
         params = [p for p in fn.params if p.kind in (ParamKind.POSITIONAL, ParamKind.KEYWORD_ONLY)]
@@ -431,7 +458,15 @@ class ProjectIndex:
         app = self.app_of(where, receiver, in_function) if receiver else f"unit:{module.split('.')[0]}"
         blueprint = self.blueprint_of(where, receiver) if receiver else None
         return Handler(module, fn.qualname, kind, tuple(rules), decorators,
-                       tuple((p, c) for p, c in route.items() if p in names), client_params, schema, app, blueprint)
+                       tuple((p, c) for p, c in route.items() if p in names), client_params, schema, app, blueprint,
+                       tuple(routes))
+
+    def mount_of(self, module: str, receiver: str, in_function: Optional[str]) -> Optional[str]:
+        """The key of the module-level object a route is registered on (None: a local one)."""
+        if not receiver or (in_function and _is_param(self.modules[module], in_function, receiver)):
+            return None
+        ref = self._binding(module, receiver)
+        return ref.key if ref is not None else None
 
     def decorator_ref(self, module: str, dec: Decorator) -> DecoratorRef:
         ref = self.resolve_dotted(module, dec.call.target)
@@ -451,18 +486,24 @@ class ProjectIndex:
         receiver: Optional[str] = None
         where = m.name
         extra: List[DecoratorRef] = []
+        mounted: List[Tuple[str, Tuple[str, ...], Optional[str]]] = []  # (rule, methods given, mount)
         for dec in cls.decorators:
             rule = route_rule(dec)
             if rule is not None:
                 rules.append(rule)
                 receiver = receiver or dec.call.target.rpartition(".")[0]
+                given = route_methods(dec) if dec.call.kwarg(flask.ROUTE_METHODS_KEYWORD) is not None else ()
+                mounted.append((rule, given, self.mount_of(m.name, dec.call.target.rpartition(".")[0], None)))
             else:
                 extra.append(self.decorator_ref(m.name, dec))
         for call in cls.view_decorators:
             extra.append(self.decorator_ref(m.name, Decorator(call, bool(call.args or call.kwargs))))
         in_function = None
+        given_methods = self._view_methods.get(f"{m.name}:{cls.qualname}", {})
         for module, recv, reg_rules in registered:
             rules.extend(reg_rules)
+            mounted.extend((r, given_methods.get(r, ()), self.mount_of(module, recv, None) if recv else None)
+                           for r in reg_rules)
             if receiver is None and recv is not None:
                 receiver, where = recv, module
         for name in cls.methods:
@@ -472,7 +513,13 @@ class ProjectIndex:
             if not is_handler or fn is None:
                 continue
             kind = HandlerKind.SOCKET if is_namespace and not is_view else HandlerKind.VIEW
-            h = self._handler(m.name, fn, kind, tuple(rules), where, receiver, in_function, extra)
+            if kind is HandlerKind.SOCKET:
+                routes = [Route(name[len(socketio.NAMESPACE_HANDLER_PREFIX):], (socketio.EVENT_METHOD,))]
+            else:
+                # A MethodView's ``get`` serves GET; ``dispatch_request`` serves the methods given.
+                routes = [Route(rule, (name.upper(),) if name in flask.HTTP_VERBS else (given or flask.DEFAULT_METHODS),
+                                on) for rule, given, on in mounted]
+            h = self._handler(m.name, fn, kind, tuple(rules), where, receiver, in_function, extra, routes)
             found.setdefault(h.key, h)
 
     # ------------------------------------------------------------------ hooks and error handlers
@@ -533,6 +580,20 @@ def route_rule(dec: Decorator) -> Optional[str]:
     return None
 
 
+def route_methods(dec: Decorator) -> Tuple[str, ...]:
+    """The HTTP methods of a route decorator: ``@bp.post`` is POST, ``@app.route(..., methods=[...])``
+    the methods listed, a bare ``@app.route`` GET."""
+    method = dec.call.target.rpartition(".")[2]
+    if method != flask.GENERIC_ROUTE:
+        return (method.upper(),)
+    given = dec.call.kwarg(flask.ROUTE_METHODS_KEYWORD)
+    if isinstance(given, tuple) and given:
+        return tuple(m.upper() for m in given)
+    if isinstance(given, str):
+        return (given.upper(),)
+    return flask.DEFAULT_METHODS
+
+
 def rule_params(rule: str) -> Dict[str, str]:
     """``/a/<int:id>/<name>`` -> ``{"id": "int", "name": "string"}``."""
     return {m.group("name"): m.group("conv") or "string" for m in _RULE_PARAM.finditer(rule)}
@@ -544,4 +605,5 @@ def _is_param(facts: ModuleFacts, function: str, receiver: str) -> bool:
     return fn is not None and any(p.name == head for p in fn.params)
 
 
-__all__ = ["DecoratorRef", "Handler", "HandlerKind", "Hook", "ProjectIndex", "Ref", "RefKind", "route_rule", "rule_params"]
+__all__ = ["DecoratorRef", "Handler", "HandlerKind", "Hook", "ProjectIndex", "Ref", "RefKind", "Route", "route_methods",
+           "route_rule", "rule_params"]

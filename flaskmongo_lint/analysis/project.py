@@ -22,6 +22,7 @@ from flaskmongo_lint.analysis.interp.engine import Engine
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, JSON_MAPPING, Kind, Obj, ObjKind, Site, Value, client,
 )
+from flaskmongo_lint.analysis.scope import stores_identity
 from flaskmongo_lint.analysis.stored import Secrets, secret_evidence
 from flaskmongo_lint.analysis.summaries import Summary
 from flaskmongo_lint.analysis.views import filter_of
@@ -63,6 +64,7 @@ class Root:
     summary: Summary
     handled: FrozenSet[Caught]  # what the application's error handlers turn into clean responses
     auth: str = ""  # how it is authenticated, in words ("" when it is not)
+    privilege: str = ""  # the role decorator that makes it privileged ("" when none does)
 
     @property
     def is_handler(self) -> bool:
@@ -197,6 +199,7 @@ class Project:
         by_hook = next((h for h in hooks if self.hook_authenticates(h)), None)
         by_decorator = next((d.name for d, v in zip(handler.decorators, verdicts) if v.authenticates or v.privileged), None)
         privileged = any(v.privileged for v in verdicts)
+        by_role = next((d.name for d, v in zip(handler.decorators, verdicts) if v.privileged), None)
         if by_decorator:
             how = f"@{by_decorator}"
         elif name_injected:
@@ -208,7 +211,7 @@ class Project:
         else:
             how = ""
         return Root(handler.module, handler.qualname, handler, handler.app, bool(how) or privileged, privileged,
-                    summary, self.index.handled_errors(handler), how)
+                    summary, self.index.handled_errors(handler), how, f"@{by_role}" if by_role else "")
 
     def hook_root(self, key: str) -> Root:
         module, _, qual = key.partition(":")
@@ -362,7 +365,7 @@ class Project:
                 view = filter_of(op)
                 if view is not None and view.is_owner_scoped(self.settings):
                     ev.per_owner.setdefault(key, []).append(op.site)
-                if op.op is OpKind.INSERT and any(_stores_identity(d.value) for d in op.documents):
+                if op.op is OpKind.INSERT and any(stores_identity(d.value) for d in op.documents):
                     ev.per_owner.setdefault(key, []).append(op.site)
                 if root.is_handler and not root.authenticated and op.is_read:
                     if view is not None and view.client_selectors(self.settings, ids_only=True):
@@ -380,10 +383,6 @@ def evidence_keys(root: Root) -> Tuple[str, ...]:
     tells what a collection stores)."""
     unit = f"unit:{root.module.split('.')[0]}"
     return (root.app,) if root.app == unit else (root.app, unit)
-
-
-def _stores_identity(value: Value) -> bool:
-    return any(e.value.identity for e in value.shape or ())
 
 
 def _function_ref(value: Value) -> Optional[Ref]:

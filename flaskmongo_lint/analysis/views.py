@@ -7,6 +7,7 @@ an all-branches question: an ``$or`` with one unscoped branch is unscoped.
 """
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional
@@ -18,6 +19,13 @@ from flaskmongo_lint.settings import AnalysisSettings
 
 _ID_KEY = re.compile(r"^(?:_id|id|.*_id|.*Id|.*ID)$")
 COMPUTED_KEY = "?"  # the key of a term whose key is computed
+
+
+class ScopedBy(enum.Enum):
+    """How an owner-scoped filter is tied to the caller."""
+
+    OWNER = "owner"  # a key bound to the identity, or an owner field bound to a server value
+    PARENT = "parent"  # only through a value proven to be the caller's (a parent document, its id)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ class FilterView:
         return [t for t in self.terms() if t.key_value is not None and t.key_value.client_key and t.value.is_client]
 
     def is_owner_scoped(self, settings: AnalysisSettings) -> bool:
+        return _scoped(self.root, settings) is not None
+
+    def scoped_by(self, settings: AnalysisSettings) -> Optional[ScopedBy]:
+        """How the filter is owner-scoped (None: it is not): the rules ask whether, the route map how."""
         return _scoped(self.root, settings)
 
     def client_selectors(self, settings: AnalysisSettings, ids_only: bool) -> List[Term]:
@@ -93,22 +105,34 @@ class FilterView:
         return any(t.value.identity and not t.maybe for t in self.terms())
 
 
-def _scoped(node: FilterNode, settings: AnalysisSettings) -> bool:
+def _scoped(node: FilterNode, settings: AnalysisSettings) -> Optional[ScopedBy]:
+    """Whether (and how) a filter node is owner-scoped; OWNER wins over PARENT when both hold."""
+    found: List[ScopedBy] = []
     for t in node.terms:
         if t.maybe or (t.operator is not None and t.operator not in ops.SCOPING_OPERATORS):
             continue
         v = t.value
         if v.identity:
-            return True  # whatever the key is called: {"patient": current_user.id}
+            return ScopedBy.OWNER  # whatever the key is called: {"patient": current_user.id}
         if settings.matches("owner_fields", t.key) and (v.owned or v.scoped or v.server_unknown):
             # An owner field bound to a server value the analysis cannot resolve: the author meant
-            # to scope, and a linter that cannot prove otherwise stays silent.
-            return True
+            # to scope, and a linter that cannot prove otherwise stays silent. Bound to a client
+            # value a guard compared with the identity, it is the identity; bound to something of
+            # a document fetched with an owner scope, it is scoped through that parent.
+            if v.scoped or v.doc:
+                found.append(ScopedBy.PARENT)
+                continue
+            return ScopedBy.OWNER
         if t.key != "_id" and t.key != COMPUTED_KEY and (v.owned or v.scoped):
-            return True  # through a parent the caller owns: {"_id": tid, "project_id": project["_id"]}
-    if any(_scoped(n, settings) for n in node.all_of):
-        return True
-    return any(group and all(_scoped(n, settings) for n in group) for group in node.any_of)
+            found.append(ScopedBy.PARENT)  # through a parent the caller owns: {"_id": tid, "project_id": pid}
+    found.extend(b for b in (_scoped(n, settings) for n in node.all_of) if b is not None)
+    for group in node.any_of:
+        branches = [_scoped(n, settings) for n in group]
+        if group and all(b is not None for b in branches):
+            found.append(ScopedBy.OWNER if all(b is ScopedBy.OWNER for b in branches) else ScopedBy.PARENT)
+    if ScopedBy.OWNER in found:
+        return ScopedBy.OWNER
+    return ScopedBy.PARENT if found else None
 
 
 def read_filter(arg: Arg, id_shorthand: bool) -> FilterView:
@@ -208,4 +232,6 @@ def is_id_key(key: str, settings: AnalysisSettings) -> bool:
     return bool(_ID_KEY.match(key)) or settings.matches("id_fields", key)
 
 
-__all__ = ["COMPUTED_KEY", "FilterNode", "FilterView", "Term", "filter_of", "filters_of", "is_id_key", "read_filter"]
+__all__ = [
+    "COMPUTED_KEY", "FilterNode", "FilterView", "ScopedBy", "Term", "filter_of", "filters_of", "is_id_key", "read_filter",
+]

@@ -43,6 +43,13 @@ VIEW_METHODS = HTTP_VERBS | {"dispatch_request"}
 VIEW_BASES = frozenset({"flask.views.MethodView", "flask.views.View", "flask.MethodView"})
 VIEW_BASE_NAMES = frozenset({"MethodView", "View"})
 VIEW_FACTORIES = frozenset({"as_view"})
+# The route map: the methods a rule serves when none are given (Flask adds HEAD and OPTIONS by
+# itself; they read like GET and are left out), the decorator whose ``methods=`` lists them, and
+# where a blueprint's URL prefix is written (``Blueprint(..., url_prefix=)``, ``register_blueprint``).
+DEFAULT_METHODS = ("GET",)
+GENERIC_ROUTE = "route"
+ROUTE_METHODS_KEYWORD = "methods"
+URL_PREFIX = "url_prefix"
 
 # Route converters: what a ``<conv:name>`` parameter holds.
 CONVERTERS: Dict[str, Kind] = {

@@ -14,6 +14,11 @@ API_FACTORY_METHODS = frozenset({"namespace"})  # api.namespace("x") is a Namesp
 BLUEPRINT_CLASSES = frozenset({"flask_smorest.Blueprint"})
 ADD_RESOURCE = "add_resource"
 ADD_NAMESPACE = "add_namespace"
+# The route map: ``Api(app, prefix="/api")``, ``Namespace("todos", path="/todos")`` (default: the
+# name under "/"), ``api.add_namespace(ns, path="/x")``.
+API_PREFIX = "prefix"
+NAMESPACE_PATH = "path"
+NAMESPACE_CLASS_NAMES = frozenset({"Namespace"})
 LEAVING_CALLS = frozenset({"flask_restful.abort", "flask_restx.abort", "flask_smorest.abort", "flask_restplus.abort"})
 # ``api.payload`` / ``ns.payload``: the request's JSON.
 PAYLOAD = "payload"

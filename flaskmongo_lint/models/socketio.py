@@ -10,5 +10,7 @@ ON_EVENT = "on_event"
 NAMESPACE_BASES = frozenset({"flask_socketio.Namespace"})
 NAMESPACE_BASE_NAMES = frozenset({"Namespace"})
 NAMESPACE_HANDLER_PREFIX = "on_"
+# The route map lists an event handler under this "method", its event name as the rule.
+EVENT_METHOD = "EVENT"
 # A receiver that reads as a Socket.IO server when its binding cannot be resolved.
 RECEIVER_NAME = re.compile(r"^(?:socketio|socket_io|sio|socket)$")

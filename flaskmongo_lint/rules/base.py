@@ -15,6 +15,7 @@ from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Tuple
 from flaskmongo_lint.analysis.events import Caught, Event, Operation, Placed
 from flaskmongo_lint.analysis.lattice import Site, Step
 from flaskmongo_lint.analysis.project import Evidence, Root
+from flaskmongo_lint.analysis.scope import ScopeDecision, decide, is_per_owner, is_public
 from flaskmongo_lint.analysis.views import FilterView, filter_of, filters_of
 from flaskmongo_lint.settings import AnalysisSettings
 
@@ -47,6 +48,19 @@ class RuleContext:
     evidence: Evidence = field(default_factory=Evidence)
     _filters: Dict[int, Tuple[Operation, Optional[FilterView]]] = field(default_factory=dict)
     _all_filters: Dict[int, Tuple[Operation, List[FilterView]]] = field(default_factory=dict)
+    # The last occurrence's scope decision: the owner-scope rules ask it in turn for one occurrence.
+    _scope: Optional[Tuple[Placed, Root, ScopeDecision]] = None
+
+    def scope(self, occ: "Occurrence") -> ScopeDecision:
+        """The scope verdict of an operation's occurrence (the one the route map shows)."""
+        last = self._scope
+        if last is not None and last[0] is occ.placed and last[1] is occ.root:
+            return last[2]
+        op = occ.event
+        assert isinstance(op, Operation)
+        found = decide(op, occ.root, self.evidence, self.settings, self.filter(op))
+        self._scope = (occ.placed, occ.root, found)
+        return found
 
     def filter(self, op: Operation) -> Optional[FilterView]:
         cached = self._filters.get(id(op))
@@ -64,14 +78,10 @@ class RuleContext:
         return cached[1]
 
     def public(self, app: str, collection: Optional[str]) -> bool:
-        if collection is None:
-            return False
-        if self.settings.matches("public_collections", collection):
-            return True
-        return (app, collection) in self.evidence.public
+        return is_public(self.evidence, self.settings, app, collection)
 
     def per_owner(self, app: str, collection: Optional[str]) -> bool:
-        return collection is not None and (app, collection) in self.evidence.per_owner
+        return is_per_owner(self.evidence, app, collection)
 
     def owner_evidence(self, app: str, collection: Optional[str]) -> Tuple[Site, ...]:
         if collection is None:

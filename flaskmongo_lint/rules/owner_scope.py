@@ -2,21 +2,24 @@
 writes that no authentication protects."""
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
-from flaskmongo_lint.analysis.events import Arg, Operation, OpKind
+from flaskmongo_lint.analysis.events import Operation
+from flaskmongo_lint.analysis.scope import Scope, is_interaction, writes_nothing
 from flaskmongo_lint.analysis.views import Term
-from flaskmongo_lint.models import operators as ops
 from flaskmongo_lint.rules.base import Occurrence, Report, Rule, RuleContext
 
 SCOPE_HINT = 'scope the filter with the caller\'s identity, e.g. "owner_id": current_user.id'
+
+__all__ = ["ClientSuppliedOwner", "UnauthenticatedWrite", "UnscopedRead", "UnscopedWrite", "is_interaction",
+           "unscoped_write"]
 
 
 def _source(term: Term) -> str:
     return term.value.origin or "client data"
 
 
-def _scope_problem(op: Operation, terms: List[Term], ctx: RuleContext) -> str:
+def _scope_problem(op: Operation, ctx: RuleContext) -> str:
     """What is wrong with the filter's scope, in words."""
     view = ctx.filter(op)
     unbound = [t.path for t in view.terms() if ctx.settings.matches("owner_fields", t.key)] if view else []
@@ -25,53 +28,15 @@ def _scope_problem(op: Operation, terms: List[Term], ctx: RuleContext) -> str:
     return "has no owner key"
 
 
-def unscoped_selectors(occ: Occurrence, ctx: RuleContext, ids_only: bool) -> List[Term]:
-    """The client-controlled terms of an owner-unscoped filter (empty when the call is fine)."""
-    op = occ.event
-    if not isinstance(op, Operation) or occ.privileged:
-        return []
-    view = ctx.filter(op)
-    if view is None:
-        return []
-    if view.client_owner_terms(ctx.settings) or view.is_owner_scoped(ctx.settings):
-        return []  # FM103 reports a client-chosen owner; a scoped filter is fine
-    return view.client_selectors(ctx.settings, ids_only=ids_only)
-
-
-def is_interaction(update: Optional[Arg]) -> bool:
-    """An update that only records the caller's interaction with a shared document: every operator
-    is ``$inc`` by a literal number, or ``$push``/``$addToSet``/``$pull`` of the identity or of a new
-    sub-document built from named fields (a like, a view, a vote, a comment)."""
-    if update is None or update.value.kinds or not update.value.shape:
-        return False
-    for entry in update.value.shape:
-        fields = entry.value.shape
-        if entry.key is None or fields is None or entry.value.kinds:
-            return False
-        if entry.key == ops.COUNTER_UPDATE:
-            if not all(f.value.const and f.value.literal is None for f in fields):
-                return False
-        elif entry.key in ops.APPEND_UPDATES:
-            if not all(_recorded(f.value) for f in fields):
-                return False
-        else:
-            return False
-    return True
-
-
-def _recorded(value) -> bool:  # type: ignore[no-untyped-def]
-    if value.identity:
-        return True
-    return value.shape is not None and not value.kinds and all(e.key is not None for e in value.shape)
-
-
 def unscoped_write(occ: Occurrence, ctx: RuleContext) -> List[Term]:
+    """The client-controlled terms a write outside a privileged context selects by, with no owner
+    scope (empty when the write is fine): what FM102 and FM104 report. The decision is the scope
+    verdict the route map shows."""
     op = occ.event
-    if not isinstance(op, Operation) or not op.is_write or is_interaction(op.update):
+    if not isinstance(op, Operation) or not op.is_write or occ.privileged or writes_nothing(op):
         return []
-    if (op.op is OpKind.UPDATE and op.update is None) or (op.op is OpKind.REPLACE and op.replacement is None):
-        return []  # no update document: the call raises and writes nothing
-    return unscoped_selectors(occ, ctx, ids_only=False)
+    decision = ctx.scope(occ)
+    return list(decision.selectors) if decision.verdict is Scope.UNSCOPED else []
 
 
 class UnscopedRead(Rule):
@@ -113,22 +78,20 @@ class UnscopedRead(Rule):
     def check(self, occ: Occurrence, ctx: RuleContext) -> Iterator[Report]:
         op = occ.event
         root = occ.root
-        if not isinstance(op, Operation) or not op.is_read or not root.authenticated:
+        if not isinstance(op, Operation) or not op.is_read or not root.authenticated or occ.privileged:
             return
-        if not ctx.per_owner(root.app, op.collection) or ctx.public(root.app, op.collection):
-            return
-        if op.site in root.summary.checked and op.site not in root.summary.returned_pending:
-            return
-        terms = unscoped_selectors(occ, ctx, ids_only=True)
-        if terms:
-            t = terms[0]
+        # Unscoped with a client id: by the decision's definition the collection is per-owner and
+        # not public, the read is neither owner-scoped nor checked after the fetch.
+        decision = ctx.scope(occ)
+        if decision.verdict is Scope.UNSCOPED and decision.selectors:
+            t = decision.selectors[0]
             # The owner-scoped twin that makes this collection per-owner: one, the nearest (same
             # function, then same module, then the first in the project's order).
             twins = [s for s in ctx.owner_evidence(root.app, op.collection) if s.node is not op.site.node]
             twins.sort(key=lambda s: (s.top is not op.site.top, s.module != op.site.module))
             related = tuple(twins[:1])
             yield Report(op.site, f"{op.method} selects by '{t.path}' ({_source(t)}); the filter "
-                                  f"{_scope_problem(op, terms, ctx)} and no ownership check guards it; {SCOPE_HINT}",
+                                  f"{_scope_problem(op, ctx)} and no ownership check guards it; {SCOPE_HINT}",
                          "high", t.value.trace, related)
 
 
@@ -172,7 +135,7 @@ class UnscopedWrite(Rule):
             t = terms[0]
             confidence = "high" if ctx.per_owner(occ.root.app, op.collection) else "medium"
             yield Report(op.site, f"{op.method} selects by '{t.path}' ({_source(t)}); the filter "
-                                  f"{_scope_problem(op, terms, ctx)}; {SCOPE_HINT}", confidence, t.value.trace)
+                                  f"{_scope_problem(op, ctx)}; {SCOPE_HINT}", confidence, t.value.trace)
 
 
 class UnauthenticatedWrite(Rule):
@@ -256,11 +219,11 @@ class ClientSuppliedOwner(Rule):
             return
         if not (op.is_write or (op.is_read and occ.root.authenticated)):
             return
-        view = ctx.filter(op)
-        if view is None or view.is_owner_scoped(ctx.settings):
+        decision = ctx.scope(occ)
+        if decision.verdict is not Scope.CLIENT_CHOSEN_OWNER:
             return
         confidence = "high" if ctx.per_owner(occ.root.app, op.collection) else "medium"
-        for t in view.client_owner_terms(ctx.settings):
+        for t in decision.owner_terms:
             yield Report(t.site, f"owner key '{t.path}' of {op.method} takes its value from {_source(t)}: the "
                                  f"client chooses whose documents it gets; use the caller's identity instead",
                          confidence, t.value.trace)
