@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
-import libcst as cst
-
-from flaskmongo_lint.analysis.cstutil import signature_of  # noqa: F401 - part of this module's interface
 from flaskmongo_lint.files import relative_to_root
 from flaskmongo_lint.findings import Finding
+
+if TYPE_CHECKING:  # libcst only when a node is normalised (by the checker, which has it already)
+    import libcst as cst
 
 # Bump when the recipe changes, so old baselines visibly stop matching instead of matching wrongly.
 FINGERPRINT_VERSION = "1"
 
-_EMPTY_MODULE = cst.Module(body=[])
 _CLOSING = ")]}"
 
 
@@ -89,9 +88,19 @@ def _string_end(code: str, start: int) -> int:
     return n
 
 
-def normalised_code(node: cst.CSTNode) -> str:
+def normalised_code(node: "cst.CSTNode") -> str:
     """The normalised source of one node (see :func:`normalise_source`)."""
-    return normalise_source(_EMPTY_MODULE.code_for_node(node))
+    from flaskmongo_lint.analysis.cstutil import code_of
+
+    return normalise_source(code_of(node))
+
+
+def signature_of(node: "cst.FunctionDef", qualname: Optional[str] = None) -> str:
+    """A function's signature as fingerprints scope findings by (see
+    :func:`flaskmongo_lint.analysis.cstutil.signature_of`)."""
+    from flaskmongo_lint.analysis import cstutil
+
+    return cstutil.signature_of(node, qualname)
 
 
 def fingerprint_of(code: str, path: str, snippet: str, scope: str, occurrence: int) -> str:

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from flaskmongo_lint import checker, noqa
+from flaskmongo_lint import noqa
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding, internal_error
@@ -100,8 +100,11 @@ def check_group(group: Sequence[SourceFile], config: Config, *,
     """Check files that import each other as one project; fingerprints, select/ignore,
     per-file-ignores and (unless ``apply_noqa`` is false, for flake8, which applies its own) noqa
     applied, FM002 included. Never raises."""
+    # Imported here, not with this module: libcst and the analysis load only when some file
+    # passes the pre-filter. Looked up on the module at call time, so tests can replace it.
+    from flaskmongo_lint import checker
+
     try:
-        # Looked up on the module at call time, so tests (and plugins) can replace it.
         found = checker.check_files(group, config.analysis)
     except Exception as exc:  # noqa: BLE001 - one group's failure must not end the run
         error = internal_error(exc)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-import libcst as cst
+if TYPE_CHECKING:  # only in annotations: the models' tables import this module without libcst
+    import libcst as cst
 
 
 class Kind(enum.Enum):

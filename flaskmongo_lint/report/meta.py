@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from flaskmongo_lint import PROJECT_URL
-from flaskmongo_lint.rules import ALL_RULES, rules_by_code
+
+# The rules (and with them libcst and the analysis) are imported when a code is first described,
+# not when a report module is: a run over files with no Flask code never needs them.
 
 # Where docs/rules.md is published; SARIF's helpUri points at a section of it.
 RULES_DOC_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
@@ -106,6 +108,8 @@ _META: Dict[str, CodeInfo] = {
 
 
 def _rule_info(code: str) -> Optional[CodeInfo]:
+    from flaskmongo_lint.rules import rules_by_code
+
     rule = rules_by_code().get(code)
     if rule is None:
         return None
@@ -130,6 +134,8 @@ def code_info(code: str) -> Optional[CodeInfo]:
 
 def all_codes() -> List[CodeInfo]:
     """Every code: the meta codes first, then the rules in code order."""
+    from flaskmongo_lint.rules import ALL_RULES
+
     codes = sorted(_META) + sorted(rule.code for rule in ALL_RULES)
     return [info for info in (code_info(c) for c in codes) if info is not None]
 
