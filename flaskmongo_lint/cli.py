@@ -12,7 +12,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, replace
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 import click
 
@@ -25,6 +25,9 @@ from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report.text import LineReader
 from flaskmongo_lint.report.text import statistics as render_statistics
 from flaskmongo_lint.runner import RunResult, run, run_source
+
+if TYPE_CHECKING:
+    from flaskmongo_lint.cache import ResultCache
 
 PROG = "flaskmongo-lint"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -109,7 +112,9 @@ def _explain(code_or_name: str) -> str:
 @click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True, help="Output format.")
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
-@click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default; 1 = in-process).")
+@click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", metavar="DIR", help="Keep the result cache in DIR (default: $FLASKMONGO_LINT_CACHE_DIR, else .flaskmongo_lint_cache in the project root).")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, severity, CWE, summary.")
 @click.option("--explain", metavar="CODE", help="Explain a rule (a code like FM101 or a name like unscoped-read).")
 @click.option("--verbose", "-v", is_flag=True, help="Say what is going on on stderr; show tracebacks of internal errors.")
@@ -154,6 +159,8 @@ class Options:
     output_format: str
     output_file: Optional[str]
     jobs: Optional[int]
+    no_cache: bool
+    cache_dir: Optional[str]
     list_rules: bool
     explain: Optional[str]
     verbose: bool
@@ -191,7 +198,15 @@ def _lint(o: Options, config: Config) -> Tuple[RunResult, Optional[List[str]]]:
         source = sys.stdin.buffer.read()
         result = run_source(o.stdin_filename or STDIN, source, config)
         return result, source.decode("utf-8", errors="replace").splitlines()
-    return run(list(o.paths) or ["."], config, jobs=o.jobs), None
+    return run(list(o.paths) or ["."], config, jobs=o.jobs, cache=_cache(o, config)), None
+
+
+def _cache(o: Options, config: Config) -> Optional["ResultCache"]:
+    if o.no_cache:
+        return None
+    from flaskmongo_lint.cache import ResultCache, default_directory
+
+    return ResultCache(o.cache_dir or default_directory(config), config)
 
 
 def _main(o: Options) -> int:
@@ -218,6 +233,8 @@ def _main(o: Options) -> int:
             f"checked {len(result.files)} file(s) in {elapsed:.2f}s with {result.jobs} process(es)",
             err=True,
         )
+        if result.cache is not None:
+            click.echo(result.cache, err=True)
         for path, trace in result.tracebacks:
             click.echo(f"internal error in {path}:\n{trace}", err=True, nl=False)
         for note in result.skipped:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import noqa
 from flaskmongo_lint.config import Config
@@ -22,6 +22,9 @@ from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.fingerprints import assign_fingerprints
 from flaskmongo_lint.modules import Namer, SourceFile, components, name_files
 from flaskmongo_lint.parsing import decode, refused_size
+
+if TYPE_CHECKING:
+    from flaskmongo_lint.cache import ResultCache
 
 # Below this many groups a process pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 8
@@ -54,6 +57,7 @@ class RunResult:
     notes: Tuple[str, ...] = ()  # analysis cut short by a budget, for --verbose
     missing: Tuple[str, ...] = ()  # paths given that do not exist: exit status 2
     skipped: Tuple[str, ...] = ()  # links passed over while walking, for --verbose
+    cache: Optional[str] = None  # how the result cache served the run, for --verbose
 
 
 _SKIP_FILE = re.compile(rb"^[ \t]*#[ \t]*flaskmongo-lint:[ \t]*skip-file[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -214,6 +218,28 @@ def _check_all(groups: Sequence[Sequence[SourceFile]], config: Config, workers: 
     return out, workers  # type: ignore[return-value]
 
 
+def _check_cached(groups: Sequence[Sequence[SourceFile]], config: Config, jobs: Optional[int],
+                  cache: Optional["ResultCache"]) -> Tuple[List[GroupResult], int]:
+    """:func:`_check_all` for the groups the cache does not hold; what is checked is stored,
+    unless an internal error made it (that is worth trying again)."""
+    if cache is None:
+        return _check_all(groups, config, _workers(jobs, len(groups)))
+    out: List[Optional[GroupResult]] = [None] * len(groups)
+    keys = [cache.key(g) for g in groups]
+    for i, key in enumerate(keys):
+        hit = cache.get(key)
+        if hit is not None:
+            out[i] = ([FileResult(path, findings, error) for path, findings, error in hit[0]], hit[1])
+    todo = [i for i, r in enumerate(out) if r is None]
+    done, used = _check_all([groups[i] for i in todo], config, _workers(jobs, len(todo)))
+    for i, result in zip(todo, done):
+        out[i] = result
+        files, notes = result
+        if not any(r.error is not None for r in files):
+            cache.put(keys[i], ([(r.path, r.findings, r.error) for r in files], notes))
+    return out, used  # type: ignore[return-value]
+
+
 def _sequential(groups: Sequence[Sequence[SourceFile]], config: Config) -> List[GroupResult]:
     """Check ``groups`` in order in forked children: one child for all of them while none dies.
     When one dies, the group it was checking is tried once more alone (the death may come from
@@ -313,12 +339,13 @@ def _unanalysed(paths: Sequence[str], sources: Sequence[bytes], groups: Sequence
             if path not in analysed and b"noqa" in source.lower() and not skips_file(source)]
 
 
-def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> RunResult:
+def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None,
+        cache: Optional["ResultCache"] = None) -> RunResult:
     """Lint ``paths`` (files or folders; default ``.``) with ``config``.
 
-    ``jobs``: worker processes; None picks automatically, 1 checks in this process. A path that
-    does not exist is listed in ``RunResult.missing`` and the others are linted; nothing raises
-    for a file's sake.
+    ``jobs``: worker processes; None picks automatically. ``cache``: where unchanged groups'
+    results are read from and new ones stored (None: nothing cached). A path that does not exist
+    is listed in ``RunResult.missing`` and the others are linted; nothing raises for a file's sake.
     """
     found = discover_all(paths, config)
     files = found.files
@@ -334,7 +361,7 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
             sources.append(source)  # type: ignore[arg-type]
     groups = _groups(readable, sources)
     results.extend(_unanalysed(readable, sources, groups, config))
-    checked, used = _check_all(groups, config, _workers(jobs, len(groups)))
+    checked, used = _check_cached(groups, config, jobs, cache)
     notes: List[str] = []
     for group_results, group_notes in checked:
         results.extend(group_results)
@@ -350,6 +377,8 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -> 
         notes=tuple(sorted(set(notes))),
         missing=tuple(missing_paths(list(paths) or ["."])),
         skipped=tuple(found.notes),
+        cache=f"cache: {cache.hits} group(s) reused, {cache.misses} analysed, in {cache.directory}"
+        if cache is not None else None,
     )
 
 

@@ -488,9 +488,10 @@ def test_parallel_run_gives_the_same_output(tmp_path: Path) -> None:
     for i in range(12):
         write(tmp_path, f"m{i:02d}.py", SYNTAX_ERROR if i % 3 == 0 else CLEAN)
         write(tmp_path, f"v{i:02d}.py", VULNERABLE)
-    serial = invoke("--jobs", "1")
-    parallel = invoke("--jobs", "2")
-    auto = invoke()
+    # --no-cache: each run analyses for itself, or the later ones would only read the first's.
+    serial = invoke("--no-cache", "--jobs", "1")
+    parallel = invoke("--no-cache", "--jobs", "2")
+    auto = invoke("--no-cache")
     assert serial.stdout == parallel.stdout == auto.stdout
     assert serial.exit_code == parallel.exit_code == auto.exit_code
     assert codes(serial).count("FM001") == 4
