@@ -145,6 +145,8 @@ def _parse_pieces(pieces: List[str], python: ast.Module) -> Parsed:
     last: Optional["cst.Module"] = None
     for piece in pieces:
         module = cst.parse_module(piece)
+        if first is not None and (module.default_indent, module.default_newline) != (first.default_indent, first.default_newline):
+            module = _own_defaults(module)
         first = first or module
         last = module
         for stmt in module.body:
@@ -153,6 +155,24 @@ def _parse_pieces(pieces: List[str], python: ast.Module) -> Parsed:
     assert first is not None and last is not None
     tree = first.with_changes(body=body, footer=last.footer, has_trailing_newline=last.has_trailing_newline)
     return Parsed(tree, python, indents)
+
+
+def _own_defaults(module: "cst.Module") -> "cst.Module":
+    """``module`` with its default indentation and newline written into every block and line
+    end that relied on them, so its statements print the same inside a module whose defaults
+    differ (a piece indented with tabs after one indented with spaces)."""
+    import libcst as cst
+
+    indent, newline = module.default_indent, module.default_newline
+
+    class Explicit(cst.CSTTransformer):
+        def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+            return updated if updated.indent is not None else updated.with_changes(indent=indent)
+
+        def leave_Newline(self, original: cst.Newline, updated: cst.Newline) -> cst.Newline:
+            return updated if updated.value is not None else updated.with_changes(value=newline)
+
+    return module.visit(Explicit())  # type: ignore[return-value]
 
 
 def refused_size(size: int, limit: int) -> Refused:
