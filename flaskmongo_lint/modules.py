@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from flaskmongo_lint.models.markers import may_serve_requests
 
@@ -132,9 +132,9 @@ def imported_names(file: SourceFile) -> Iterable[str]:
                 yield f"{base}.{name}" if base else name
 
 
-def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
-    """The files grouped by imports between them (either way), each group in path order,
-    groups in the order of their first path."""
+def import_edges(files: Sequence[SourceFile]) -> List[Set[int]]:
+    """For each file, the indexes of the files it imports (by module name, or by the tail of
+    their path for a dotted name no module has)."""
     by_name: Dict[str, List[int]] = {}
     by_suffix: Dict[Tuple[str, ...], List[int]] = {}
     for i, f in enumerate(files):
@@ -142,6 +142,17 @@ def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
         parts = path_parts(f.path)
         for j in range(len(parts)):
             by_suffix.setdefault(tuple(parts[j:]), []).append(i)
+    edges: List[Set[int]] = [set() for _ in files]
+    for i, f in enumerate(files):
+        for dotted in imported_names(f):
+            targets = by_name.get(dotted) or (by_suffix.get(tuple(dotted.split(".")), []) if "." in dotted else [])
+            edges[i].update(t for t in targets[:4] if t != i)
+    return edges
+
+
+def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
+    """The files grouped by imports between them (either way), each group in path order,
+    groups in the order of their first path."""
     parent = list(range(len(files)))
 
     def find(i: int) -> int:
@@ -150,21 +161,57 @@ def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
             i = parent[i]
         return i
 
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    for i, f in enumerate(files):
-        for dotted in imported_names(f):
-            targets = by_name.get(dotted) or (by_suffix.get(tuple(dotted.split(".")), []) if "." in dotted else [])
-            for t in targets[:4]:
-                union(i, t)
+    for i, targets in enumerate(import_edges(files)):
+        for t in targets:
+            ra, rb = find(i), find(t)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
     groups: Dict[int, List[SourceFile]] = {}
     for i, f in enumerate(files):
         groups.setdefault(find(i), []).append(f)
     out = [sorted(g, key=lambda f: f.path) for g in groups.values()]
     return sorted(out, key=lambda g: g[0].path)
+
+
+def application(f: SourceFile) -> str:
+    """The application a file belongs to: its top-level package (or module)."""
+    return f.imported_as.split(".")[0]
+
+
+def split_large(group: Sequence[SourceFile], limit_bytes: int) -> List[List[SourceFile]]:
+    """``group`` as it is when its sources fit in ``limit_bytes``; else one project per
+    application that may serve requests: the application's files, then what they import,
+    nearest first, while the sources fit. A tree where everything imports a shared module
+    (a monorepo, a vendored site-packages) is otherwise one project held in memory whole, in one
+    worker. Files are shared between projects; the runner merges their findings."""
+    if sum(len(f.source) for f in group) <= limit_bytes:
+        return [list(group)]
+    edges = import_edges(group)
+    members: Dict[str, List[int]] = {}
+    for i, f in enumerate(group):
+        members.setdefault(application(f), []).append(i)
+    out: List[List[SourceFile]] = []
+    for app in sorted(members):
+        own = members[app]
+        if not any(group[i].might_be_flask for i in own):
+            continue
+        chosen = list(own)
+        seen = set(own)
+        size = sum(len(group[i].source) for i in own)
+        frontier = own
+        while frontier and size < limit_bytes:
+            reached = sorted({t for i in frontier for t in edges[i]} - seen, key=lambda t: group[t].path)
+            nxt = []
+            for t in reached:
+                if size + len(group[t].source) > limit_bytes:
+                    continue
+                seen.add(t)
+                chosen.append(t)
+                nxt.append(t)
+                size += len(group[t].source)
+            frontier = nxt
+        out.append(sorted((group[i] for i in chosen), key=lambda f: f.path))
+    return out
 
 
 def path_parts(path: str) -> List[str]:

@@ -20,7 +20,7 @@ from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.fingerprints import assign_fingerprints
-from flaskmongo_lint.modules import Namer, SourceFile, components, name_files
+from flaskmongo_lint.modules import Namer, SourceFile, components, name_files, split_large
 from flaskmongo_lint.parsing import decode, refused_size
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 # Below this many groups a process pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 8
+# A group of files whose sources are larger than this is analysed as one project per application
+# (a project's trees are held in memory together: some hundred bytes for each byte of source).
+GROUP_BYTES = 6 * 1024 * 1024
 # Linting one file (standard input, flake8) reads its project from disk, up to this many files.
 PROJECT_FILES_LIMIT = 5000
 
@@ -324,9 +327,30 @@ def _died(group: Sequence[SourceFile], why: str) -> GroupResult:
 
 def _groups(paths: Sequence[str], sources: Sequence[bytes]) -> List[List[SourceFile]]:
     """The groups of files to analyse together; one none of whose files can be Flask code is
-    not parsed at all (nor a file that opts out)."""
+    not parsed at all (nor a file that opts out). A group larger than :data:`GROUP_BYTES` is
+    split into one project per application (see :func:`modules.split_large`)."""
     named = [f for f in name_files(paths, sources) if not skips_file(f.source)]
-    return [g for g in components(named) if any(f.might_be_flask for f in g)]
+    return [project for g in components(named) if any(f.might_be_flask for f in g)
+            for project in split_large(g, GROUP_BYTES)]
+
+
+def _merge(results: Sequence[FileResult]) -> List[FileResult]:
+    """One result per file, for files that several projects analysed (a module shared by the
+    applications of a split group): the union of their findings, except that a noqa comment is
+    unused (FM002) only when it is unused in every one of them."""
+    by_path: Dict[str, List[FileResult]] = {}
+    for r in results:
+        by_path.setdefault(r.path, []).append(r)
+    out: List[FileResult] = []
+    for path, seen in by_path.items():
+        if len(seen) == 1:
+            out.append(seen[0])
+            continue
+        unused = set.intersection(*({f for f in r.findings if f.code == noqa.UNUSED_NOQA} for r in seen))
+        found = {f for r in seen for f in r.findings if f.code != noqa.UNUSED_NOQA} | unused
+        error = next((r.error for r in seen if r.error is not None), None)
+        out.append(FileResult(path, tuple(sorted(found)), error))
+    return out
 
 
 def _unanalysed(paths: Sequence[str], sources: Sequence[bytes], groups: Sequence[Sequence[SourceFile]],
@@ -363,9 +387,11 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None,
     results.extend(_unanalysed(readable, sources, groups, config))
     checked, used = _check_cached(groups, config, jobs, cache)
     notes: List[str] = []
+    analysed: List[FileResult] = []
     for group_results, group_notes in checked:
-        results.extend(group_results)
+        analysed.extend(group_results)
         notes.extend(group_notes)
+    results.extend(_merge(analysed))
     findings = sorted(f for r in results for f in r.findings)
     tracebacks = tuple(sorted((r.path, r.error) for r in results if r.error is not None))
     return RunResult(

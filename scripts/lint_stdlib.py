@@ -41,7 +41,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover
-from flaskmongo_lint.modules import FLASK_MARKERS
+from flaskmongo_lint.models.markers import may_serve_requests
 
 # Folders below the standard library that are not the standard library.
 NOT_STDLIB = ("site-packages", "dist-packages")
@@ -75,7 +75,7 @@ def might_be_flask(path: str) -> bool:
             source = handle.read()
     except OSError:
         return False
-    return any(marker in source for marker in FLASK_MARKERS)
+    return may_serve_requests(source)
 
 
 def linter_options() -> str:
