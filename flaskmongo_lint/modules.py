@@ -178,10 +178,10 @@ def application(f: SourceFile) -> str:
     return f.imported_as.split(".")[0]
 
 
-def split_large(group: Sequence[SourceFile], limit_bytes: int) -> List[List[SourceFile]]:
+def split_large(group: Sequence[SourceFile], limit_bytes: int, hops: int = 2) -> List[List[SourceFile]]:
     """``group`` as it is when its sources fit in ``limit_bytes``; else one project per
-    application that may serve requests: the application's files, then what they import,
-    nearest first, while the sources fit. A tree where everything imports a shared module
+    application that may serve requests: the application's files, then what they import, up to
+    ``hops`` imports away (a helper of a helper), nearest first, while the sources fit. A tree where everything imports a shared module
     (a monorepo, a vendored site-packages) is otherwise one project held in memory whole, in one
     worker. Files are shared between projects; the runner merges their findings."""
     if sum(len(f.source) for f in group) <= limit_bytes:
@@ -199,7 +199,9 @@ def split_large(group: Sequence[SourceFile], limit_bytes: int) -> List[List[Sour
         seen = set(own)
         size = sum(len(group[i].source) for i in own)
         frontier = own
-        while frontier and size < limit_bytes:
+        for _ in range(hops):
+            if not frontier or size >= limit_bytes:
+                break
             reached = sorted({t for i in frontier for t in edges[i]} - seen, key=lambda t: group[t].path)
             nxt = []
             for t in reached:
