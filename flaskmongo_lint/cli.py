@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 import click
 
 from flaskmongo_lint import __version__, baseline
+from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, PROG, STDIN, Fail, Jobs, OneLineCommand, error, note
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
 from flaskmongo_lint.docs import terminal
 from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
@@ -29,59 +30,6 @@ from flaskmongo_lint.runner import RunResult, run, run_source
 if TYPE_CHECKING:
     from flaskmongo_lint.cache import ResultCache
 
-PROG = "flaskmongo-lint"
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-STDIN = "-"
-
-
-class _Fail(Exception):
-    """An error to report as ``flaskmongo-lint: error: <message>`` with exit status 2."""
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _error(message: str) -> None:
-    click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
-
-
-def _note(message: str) -> None:
-    click.echo(f"{PROG}: {message}", err=True)
-
-
-class _Jobs(click.ParamType):
-    """``auto`` or a positive number of worker processes."""
-
-    name = "jobs"
-
-    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Optional[int]:
-        if value is None or isinstance(value, int):
-            return value
-        if str(value).lower() == "auto":
-            return None
-        try:
-            number = int(value)
-        except ValueError:
-            number = 0
-        if number < 1:
-            self.fail(f"{value!r} is not 'auto' or a positive number", param, ctx)
-        return number
-
-
-class _Command(click.Command):
-    """A click command whose usage errors are one line like every other error, instead of
-    click's usage text, blank line and "Error: ..." (three lines a CI log reader must parse)."""
-
-    def make_context(self, info_name: Optional[str], args: List[str], parent: Optional[click.Context] = None,
-                     **extra: Any) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            _error(f"{exc.format_message().rstrip('.')} (see --help)")
-            raise click.exceptions.Exit(EXIT_ERROR) from exc
-
-
 def _list_rules() -> str:
     lines = []
     for info in all_codes():
@@ -93,11 +41,11 @@ def _list_rules() -> str:
 def _explain(code_or_name: str) -> str:
     info = lookup(code_or_name)
     if info is None:
-        raise _Fail(f"unknown rule code or name {code_or_name!r} (see --list-rules)")
+        raise Fail(f"unknown rule code or name {code_or_name!r} (see --list-rules)")
     return terminal(info)
 
 
-@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=OneLineCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--select", metavar="CODES", help="Report only these codes or prefixes (comma-separated); replaces the configured select.")
 @click.option("--ignore", metavar="CODES", help="Do not report these codes or prefixes; replaces the configured ignore.")
@@ -112,7 +60,7 @@ def _explain(code_or_name: str) -> str:
 @click.option("--statistics", is_flag=True, help="After the findings, count them per code.")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text", show_default=True, help="Output format.")
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
-@click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default).")
+@click.option("--jobs", "-j", type=Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", metavar="DIR", help="Keep the result cache in DIR (default: $FLASKMONGO_LINT_CACHE_DIR, else .flaskmongo_lint_cache in the project root).")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, severity, CWE, summary.")
@@ -129,13 +77,13 @@ def cli(**options: Any) -> None:
     opts = Options(**options)
     try:
         status = _main(opts)
-    except (_Fail, ConfigError) as exc:
-        _error(str(exc))
+    except (Fail, ConfigError) as exc:
+        error(str(exc))
         status = EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - a bug in the linter: one line, unless asked for more
         if opts.verbose:
             traceback.print_exc()
-        _error(f"unexpected {type(exc).__name__}: {exc}")
+        error(f"unexpected {type(exc).__name__}: {exc}")
         status = EXIT_ERROR
     sys.exit(status)
 
@@ -183,11 +131,11 @@ def _reads_stdin(o: Options) -> bool:
     """Standard input is linted for the path '-', or for --stdin-filename with no path (as Ruff)."""
     if STDIN in o.paths:
         if len(o.paths) > 1:
-            raise _Fail("'-' (standard input) cannot be combined with other paths")
+            raise Fail("'-' (standard input) cannot be combined with other paths")
         return True
     if o.stdin_filename is not None:
         if o.paths:
-            raise _Fail("--stdin-filename names the file standard input stands for: give '-' as the only path")
+            raise Fail("--stdin-filename names the file standard input stands for: give '-' as the only path")
         return True
     return False
 
@@ -243,7 +191,7 @@ def _main(o: Options) -> int:
             # A budget ran out: what was found is reported; this function was not walked in full.
             click.echo(f"analysis cut short: {note}", err=True)
     for path in result.missing:
-        _error(f"path does not exist: {path}")
+        error(f"path does not exist: {path}")
 
     findings = _apply_baseline(o, config, known, result.findings)
     read_line = _lines_reader(stdin_lines) if stdin_lines is not None else None
@@ -277,11 +225,11 @@ def _apply_baseline(
     record (FM000), or with a baseline only those it does not hide (and a note of how many)."""
     if o.write_baseline:
         recorded = baseline.write(o.write_baseline, findings, config.root)
-        _note(f"wrote {recorded} finding(s) to {o.write_baseline}")
+        note(f"wrote {recorded} finding(s) to {o.write_baseline}")
         return [f for f in findings if f.code in baseline.NEVER_BASELINED]
     if known is not None:
         reported, hidden = known.split(findings)
-        _note(f"{len(hidden)} finding(s) hidden by the baseline {o.baseline_file or os.path.relpath(known.path)}")
+        note(f"{len(hidden)} finding(s) hidden by the baseline {o.baseline_file or os.path.relpath(known.path)}")
         return reported
     return findings
 
@@ -303,7 +251,7 @@ def _write(report: str, output_file: Optional[str]) -> None:
         with open(output_file, "w", encoding="utf-8") as handle:
             handle.write(report)
     except OSError as exc:
-        raise _Fail(f"cannot write {output_file}: {exc.strerror or exc}") from exc
+        raise Fail(f"cannot write {output_file}: {exc.strerror or exc}") from exc
 
 
 ROUTES = "routes"  # the first argument that runs the route map instead of the lint

@@ -22,10 +22,9 @@ from flaskmongo_lint.analysis.interp.engine import Engine
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, JSON_MAPPING, Kind, Obj, ObjKind, Site, Value, client,
 )
-from flaskmongo_lint.analysis.scope import stores_identity
 from flaskmongo_lint.analysis.stored import Secrets, secret_evidence
 from flaskmongo_lint.analysis.summaries import Summary
-from flaskmongo_lint.analysis.views import filter_of
+from flaskmongo_lint.analysis.views import filter_of, stores_identity
 from flaskmongo_lint.findings import internal_error
 from flaskmongo_lint.models import flask as flask_model
 from flaskmongo_lint.models.semantics import Semantics

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Iterable, Optional, Tuple
 
 from flaskmongo_lint.analysis.events import Arg, Operation, OpKind
 from flaskmongo_lint.analysis.lattice import Value
-from flaskmongo_lint.analysis.views import FilterView, ScopedBy, Term, filter_of, read_filter
+from flaskmongo_lint.analysis.views import FilterView, ScopedBy, Term, filter_of, read_filter, stores_identity
 from flaskmongo_lint.models import operators as ops
 from flaskmongo_lint.settings import AnalysisSettings
 
@@ -197,11 +197,6 @@ def is_per_owner(evidence: "Evidence", app: str, collection: Optional[str]) -> b
     return collection is not None and (app, collection) in evidence.per_owner
 
 
-def stores_identity(value: Value) -> bool:
-    """An inserted document with the caller's identity in one of its fields."""
-    return any(e.value.identity for e in value.shape or ())
-
-
 def is_interaction(update: Optional[Arg]) -> bool:
     """An update that only records the caller's interaction with a shared document: every operator
     is ``$inc`` by a literal number, or ``$push``/``$addToSet``/``$pull`` of the identity or of a
@@ -236,5 +231,5 @@ def writes_nothing(op: Operation) -> bool:
 
 __all__ = [
     "SCOPE_ORDER", "Scope", "ScopeDecision", "decide", "is_interaction", "is_per_owner", "is_public",
-    "stores_identity", "writes_nothing",
+    "writes_nothing",
 ]

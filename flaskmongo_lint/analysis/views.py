@@ -232,6 +232,12 @@ def is_id_key(key: str, settings: AnalysisSettings) -> bool:
     return bool(_ID_KEY.match(key)) or settings.matches("id_fields", key)
 
 
+def stores_identity(value: Value) -> bool:
+    """An inserted document with the caller's identity in one of its fields."""
+    return any(e.value.identity for e in value.shape or ())
+
+
 __all__ = [
     "COMPUTED_KEY", "FilterNode", "FilterView", "ScopedBy", "Term", "filter_of", "filters_of", "is_id_key", "read_filter",
+    "stores_identity",
 ]

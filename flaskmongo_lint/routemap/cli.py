@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 import click
 
-from flaskmongo_lint.cli import EXIT_CLEAN, EXIT_ERROR, PROG, _Command, _error, _Jobs, _Fail
+from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, PROG, Fail, Jobs, OneLineCommand, error
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
 from flaskmongo_lint.routemap.build import MapResult, build
 from flaskmongo_lint.routemap.formats import MapFormat, render
@@ -29,7 +29,7 @@ COMMAND = "routes"
 INTERNAL_ERROR = "internal error"
 
 
-@click.command(COMMAND, cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(COMMAND, cls=OneLineCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--format", "output_format", type=click.Choice([f.value for f in MapFormat]), default="text",
               show_default=True, help="Output format.")
@@ -41,7 +41,7 @@ INTERNAL_ERROR = "internal error"
 @click.option("--ignore", metavar="CODES", help="Do not show these finding codes or prefixes; replaces the configured ignore.")
 @click.option("--extend-select", metavar="CODES", help="Add codes or prefixes to the configured select.")
 @click.option("--extend-ignore", metavar="CODES", help="Add codes or prefixes to the configured ignore.")
-@click.option("--jobs", "-j", type=_Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default; 1 = in-process).")
+@click.option("--jobs", "-j", type=Jobs(), default=None, metavar="N", help="Worker processes: a number, or auto (default; 1 = in-process).")
 @click.option("--verbose", "-v", is_flag=True, help="Say what is going on on stderr.")
 def routes(**options: Any) -> None:
     """Map every endpoint: who may call it, and which MongoDB documents it reads or changes.
@@ -53,15 +53,15 @@ def routes(**options: Any) -> None:
     """
     try:
         status = _main(**options)
-    except (_Fail, ConfigError) as exc:
-        _error(str(exc))
+    except (Fail, ConfigError) as exc:
+        error(str(exc))
         status = EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - a bug in the map: one line, unless asked for more
         if options.get("verbose"):
             import traceback
 
             traceback.print_exc()
-        _error(f"unexpected {type(exc).__name__}: {exc}")
+        error(f"unexpected {type(exc).__name__}: {exc}")
         status = EXIT_ERROR
     sys.exit(status)
 
@@ -90,7 +90,7 @@ def _main(paths: tuple, output_format: str, output_file: Optional[str], width: O
           config_file: Optional[str], select: Optional[str], ignore: Optional[str], extend_select: Optional[str],
           extend_ignore: Optional[str], jobs: Optional[int], verbose: bool) -> int:
     if "-" in paths:
-        raise _Fail("the route map reads files, not standard input")
+        raise Fail("the route map reads files, not standard input")
     config = _configure(config_file, select, ignore, extend_select, extend_ignore)
     # The map never applies a baseline: it shows what is there, not what is new.
     config = replace(config, baseline=None)
@@ -103,7 +103,7 @@ def _main(paths: tuple, output_format: str, output_file: Optional[str], width: O
         click.echo(f"mapped {len(result.route_map.endpoints)} endpoint(s) in {result.files} file(s) "
                    f"in {time.perf_counter() - started:.2f}s", err=True)
     for path in result.missing:
-        _error(f"path does not exist: {path}")
+        error(f"path does not exist: {path}")
     report = render(MapFormat(output_format), result.route_map, text_width(width, output_file))
     if output_file is None:
         click.echo(report, nl=False)
@@ -112,7 +112,7 @@ def _main(paths: tuple, output_format: str, output_file: Optional[str], width: O
             with open(output_file, "w", encoding="utf-8") as handle:
                 handle.write(report)
         except OSError as exc:
-            raise _Fail(f"cannot write {output_file}: {exc.strerror or exc}") from exc
+            raise Fail(f"cannot write {output_file}: {exc.strerror or exc}") from exc
     failed = any(message.startswith(INTERNAL_ERROR) for _, message in result.route_map.problems)
     return EXIT_ERROR if failed or result.missing else EXIT_CLEAN
 
