@@ -429,10 +429,17 @@ def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = 
             paths.append(other)
             texts.append(text)
     groups = _groups(paths, texts)
-    group = next((g for g in groups if any(f.path == path for f in g)), None)
-    if group is None:
+    containing = [g for g in groups if any(f.path == path for f in g)]
+    if not containing:
         # Not Flask code, and nothing it imports is: no findings, but an unused noqa still is one.
         return _finish(path, source, [], config, apply_noqa, None)
+    # More than one only when a large group was split: the file's findings are merged as a run
+    # over the project merges them.
+    found = [next(r for r in _group_results(g, config, apply_noqa, isolated) if r.path == path) for g in containing]
+    return found[0] if len(found) == 1 else _merge(found)[0]
+
+
+def _group_results(group: Sequence[SourceFile], config: Config, apply_noqa: bool, isolated: bool) -> List[FileResult]:
     key = (tuple((f.path, hash(f.source)) for f in group), apply_noqa, config)
     results = _GROUPS.get(key)
     if results is None:
@@ -442,7 +449,7 @@ def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = 
             results = check_group(group, config, apply_noqa=apply_noqa)[0]
         _GROUPS.clear()  # the flake8 plugin asks file by file: keep the last project's answer
         _GROUPS[key] = results
-    return next(r for r in results if r.path == path)
+    return results
 
 
 _GROUPS: Dict[tuple, List[FileResult]] = {}

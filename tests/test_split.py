@@ -101,3 +101,12 @@ def test_split_projects_report_what_the_whole_group_reports(tree: Path, monkeypa
     # The noqa in shared/store.py is used by api's flow only: admin's project alone would call
     # it unused (FM002); merged, it is not.
     assert _findings(config) == whole
+
+
+def test_standard_input_merges_the_projects_a_shared_file_is_in(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = Config(select=("FM", "FM002"))
+    whole = runner.lint_source("shared/store.py", FILES["shared/store.py"].encode(), config)
+    assert [f.code for f in whole.findings] == ["FM301", "FM302"]
+    monkeypatch.setattr(runner, "GROUP_BYTES", sum((tree / p).stat().st_size for p in _projects()[0]) - 1)
+    split = runner.lint_source("shared/store.py", FILES["shared/store.py"].encode(), config)
+    assert split.findings == whole.findings
