@@ -237,3 +237,18 @@ def test_concurrent_runs_share_a_folder_safely(project: Path, tmp_path: Path) ->
     assert len(list(folder.glob("v1/*/*.json"))) == 3
     assert not list(folder.glob("v1/*/.tmp-*"))
     assert subprocess.run(command, cwd=project, env=env, capture_output=True).stdout == expected
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "gitlab", "junit", "github"])
+def test_the_main_process_never_loads_the_parser(project: Path, fmt: str) -> None:
+    """What makes a warm run fast: groups are analysed in child processes, and no report format
+    needs libcst or the interpreter for its rule metadata, so a run served by the cache loads
+    neither (they cost more than everything else a warm run does)."""
+    code = ("import sys\nfrom flaskmongo_lint.cli import main\ntry:\n    main(['--format', '%s', '.'])\n"
+            "except SystemExit:\n    pass\nprint(sorted(m for m in sys.modules if m == 'libcst' or "
+            "m.startswith('flaskmongo_lint.analysis.interp')))\n" % fmt)
+    cold, warm = (subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
+                  for _ in range(2))
+    assert cold.stdout.splitlines()[-1] == warm.stdout.splitlines()[-1] == "[]"
+    assert warm.stdout.splitlines()[:-1] == cold.stdout.splitlines()[:-1]
+    assert "items.py" in warm.stdout

@@ -22,7 +22,8 @@ from flaskmongo_lint.analysis.interp.engine import Engine
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, JSON_MAPPING, Kind, Obj, ObjKind, Site, Value, client,
 )
-from flaskmongo_lint.analysis.stored import Secrets, secret_evidence
+from flaskmongo_lint.analysis.evidence import Evidence, evidence_keys
+from flaskmongo_lint.analysis.stored import secret_evidence
 from flaskmongo_lint.analysis.summaries import Summary
 from flaskmongo_lint.analysis.views import filter_of, stores_identity
 from flaskmongo_lint.findings import internal_error
@@ -68,16 +69,6 @@ class Root:
     @property
     def is_handler(self) -> bool:
         return self.handler is not None
-
-
-@dataclass
-class Evidence:
-    """Ownership evidence per (application, collection)."""
-
-    per_owner: Dict[Tuple[str, str], List[Site]] = field(default_factory=dict)
-    public: Set[Tuple[str, str]] = field(default_factory=set)
-    authenticated_apps: Set[str] = field(default_factory=set)
-    secrets: Secrets = field(default_factory=dict)  # the secret fields each collection stores (FM401)
 
 
 @dataclass
@@ -374,14 +365,6 @@ class Project:
                         ev.public.add(key)  # listed to anyone
         ev.secrets = secret_evidence(((evidence_keys(r), r.summary.events) for r in roots), self.settings)
         return ev
-
-
-def evidence_keys(root: Root) -> Tuple[str, ...]:
-    """The application keys a root's stored-field evidence counts for: its application, and its
-    top-level package (so a function no handler reaches, such as a seed script in the package, still
-    tells what a collection stores)."""
-    unit = f"unit:{root.module.split('.')[0]}"
-    return (root.app,) if root.app == unit else (root.app, unit)
 
 
 def _function_ref(value: Value) -> Optional[Ref]:

@@ -46,7 +46,8 @@ from flaskmongo_lint.models import operators as ops
 from flaskmongo_lint.settings import AnalysisSettings
 
 if TYPE_CHECKING:  # the project imports this module; only types go the other way
-    from flaskmongo_lint.analysis.project import Evidence, Root
+    from flaskmongo_lint.analysis.evidence import Evidence
+    from flaskmongo_lint.analysis.project import Root
 
 
 class Scope(enum.Enum):

@@ -11,10 +11,9 @@ secret; any other write does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, Optional, Set, Tuple
 
-import libcst as cst
-
+from flaskmongo_lint.analysis.evidence import Secrets
 from flaskmongo_lint.analysis.events import Event, FieldRead, Operation, OpKind, Placed
 from flaskmongo_lint.analysis.lattice import Site, Value
 from flaskmongo_lint.analysis.views import COMPUTED_KEY, filters_of
@@ -26,8 +25,8 @@ MAX_NESTING = 3  # levels of sub-documents whose keys are read
 # Update operators whose operand is a number: the field is a counter.
 _NUMERIC_UPDATES = frozenset({"$inc", "$mul"})
 
-# (application key, collection) -> {secret field path: the first place that shows it is stored}
-Secrets = Dict[Tuple[str, str], Dict[str, Site]]
+if TYPE_CHECKING:  # libcst is loaded when a file is parsed: the rules' metadata must not need it
+    import libcst as cst
 
 
 @dataclass
@@ -78,8 +77,10 @@ def _written(coll: str, value: Value, prefix: str, operator: Optional[str], dept
             yield from _written(coll, e.value, path, None, depth + 1)
 
 
-def _typed(node: cst.CSTNode) -> bool:
+def _typed(node: "cst.CSTNode") -> bool:
     """A number or a boolean written as a literal."""
+    import libcst as cst
+
     if isinstance(node, cst.UnaryOperation):
         node = node.expression
     return isinstance(node, (cst.Integer, cst.Float)) or (isinstance(node, cst.Name) and node.value in ("True", "False"))

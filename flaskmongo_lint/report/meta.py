@@ -2,6 +2,7 @@
 reports itself (FM000-FM002), which live here because they are the shell's, not the engine's."""
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass
 from typing import Dict, List, Optional
@@ -123,6 +124,7 @@ def _rule_info(code: str) -> Optional[CodeInfo]:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def code_info(code: str) -> Optional[CodeInfo]:
     """Metadata for a rule or meta code, None for an unknown code."""
     meta = _META.get(code)

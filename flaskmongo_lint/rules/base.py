@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from flaskmongo_lint.analysis.events import Caught, Event, Operation, Placed
+from flaskmongo_lint.analysis.evidence import Evidence
 from flaskmongo_lint.analysis.lattice import Site, Step
-from flaskmongo_lint.analysis.project import Evidence, Root
 from flaskmongo_lint.analysis.scope import ScopeDecision, decide, is_per_owner, is_public
 from flaskmongo_lint.analysis.views import FilterView, filter_of, filters_of
 from flaskmongo_lint.settings import AnalysisSettings
+
+if TYPE_CHECKING:  # the rules' metadata (for reports) must load without libcst and the interpreter
+    from flaskmongo_lint.analysis.project import Root
 
 
 @dataclass(frozen=True)

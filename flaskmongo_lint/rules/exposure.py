@@ -2,21 +2,18 @@
 exposure, CWE-213)."""
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple
 
-import libcst as cst
-
-from flaskmongo_lint.analysis.cstutil import code_of
 from flaskmongo_lint.analysis.events import Arg, Response, Returned
-from flaskmongo_lint.analysis.index import HandlerKind
+from flaskmongo_lint.analysis.evidence import evidence_keys
 from flaskmongo_lint.analysis.lattice import Record, Site, Step, Value, records_in
-from flaskmongo_lint.analysis.project import Root, evidence_keys
 from flaskmongo_lint.models import restful
 from flaskmongo_lint.rules.base import Occurrence, Report, Rule, RuleContext
 
+if TYPE_CHECKING:  # the rules' metadata (for reports) must load without libcst and the interpreter
+    from flaskmongo_lint.analysis.project import Root
+
 MAX_FIELDS = 3  # secret fields named in a message
-# Literals written at the sink: the finding goes on the entry or element that holds the document.
-_LITERALS = (cst.Dict, cst.List, cst.Tuple, cst.Set)
 
 
 def secrets_of(root: Root, collection: Optional[str], ctx: RuleContext) -> Dict[str, Site]:
@@ -40,8 +37,11 @@ def exposed(record: Record, root: Root, ctx: RuleContext) -> List[Tuple[str, Sit
 def carriers(value: Value, site: Site) -> Iterator[Tuple[Value, Site]]:
     """Where in a sent expression a whole document is: the entries and elements of a literal written
     at the sink (``jsonify({"user": user})``, ``return user, 200``), else the expression itself."""
+    import libcst as cst  # loaded with the parser; a rule runs only on parsed code
+
     node = site.node
-    if isinstance(node, _LITERALS):
+    # Literals written at the sink: the finding goes on the entry or element that holds the document.
+    if isinstance(node, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
         children = {id(el.value) for el in node.elements}
         for part in (*(value.shape or ()), *(value.elements or ())):
             if id(part.site.node) in children and records_in(part.value):
@@ -53,11 +53,15 @@ def carriers(value: Value, site: Site) -> Iterator[Tuple[Value, Site]]:
 
 
 def _order(record: Record) -> Tuple[str, str, str]:
+    from flaskmongo_lint.analysis.cstutil import code_of
+
     return record.source or "", record.read.module, code_of(record.read.node)
 
 
 def _sent(occ: Occurrence) -> Optional[Tuple[str, Sequence[Arg]]]:
     """What an event sends to the client, and how, in words; None when it sends nothing."""
+    from flaskmongo_lint.analysis.index import HandlerKind  # loaded with the analysis
+
     event = occ.event
     if isinstance(event, Response):
         return f"{event.via}() sends", event.args
