@@ -1,5 +1,5 @@
 """Allow ``python -m flaskmongo_lint``."""
-from flaskmongo_lint.cli import main
+from flaskmongo_lint.cli import console
 
 if __name__ == "__main__":
-    main()
+    console()

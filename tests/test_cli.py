@@ -814,3 +814,23 @@ def test_a_file_larger_than_max_file_size_is_fm001(tmp_path: Path) -> None:
     result = invoke(".")
     assert "big.py:1:1: FM001 file is 2.3 kB, larger than max-file-size (1.0 kB): not analysed" in lines(result)
     assert codes(result).count("FM104") == 1
+
+
+def test_the_console_script_flushes_everything_and_exits_with_the_status(tmp_path: Path) -> None:
+    """console() leaves with os._exit (no interpreter teardown): the whole report must still be
+    written, and the status be the one main() chose."""
+    for i in range(40):
+        write(tmp_path, f"v{i:02d}.py", VULNERABLE)
+    expected = invoke("--no-cache", str(tmp_path)).stdout
+    command = [sys.executable, "-m", "flaskmongo_lint", "--no-cache"]
+    done = subprocess.run(command + [str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout == expected and len(expected.splitlines()) >= 40
+    assert subprocess.run(command + ["--exit-zero", str(tmp_path)], capture_output=True).returncode == 0
+    assert subprocess.run(command + ["--version"], capture_output=True).returncode == 0
+    usage = subprocess.run(command + ["--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == 2 and usage.stderr.startswith("flaskmongo-lint: error: ")
+    # A reader that stops early (| head -1) ends the run quietly, with no traceback.
+    head = subprocess.Popen(command + [str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert head.stdout is not None and head.stdout.readline()
+    head.stdout.close()
+    assert head.wait() in (1, 120) and b"Traceback" not in head.stderr.read()
