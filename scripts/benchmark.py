@@ -363,6 +363,21 @@ if __name__ == "__main__":
 # Commands
 
 
+def compile_linter() -> str:
+    """Write the linter's bytecode (``__pycache__``), as installing a package does. Python reads
+    it even when PYTHONDONTWRITEBYTECODE keeps it from writing any (as in some sandboxes and
+    containers); without it every run would compile the linter's modules again."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("flaskmongo_lint")
+    if spec is None or not spec.submodule_search_locations:
+        return "linter not importable here; left as it is"
+    folder = list(spec.submodule_search_locations)[0]
+    ok = compileall.compile_dir(folder, quiet=1)
+    return f"compiled in {folder}" if ok else f"some modules of {folder} failed to compile"
+
+
 def linter_command() -> List[str]:
     """The flaskmongo-lint console script beside this interpreter, else ``python -m``."""
     script = os.path.join(os.path.dirname(sys.executable), "flaskmongo-lint")
@@ -612,6 +627,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     wheels = ensure_wheels(args.bench_dir) if "mixed" in names else []
     jobs = os.cpu_count() or 1
     support = cache_support()
+    compiled = compile_linter()
     with tempfile.TemporaryDirectory(prefix="fml-bench-") as temporary:
         work = os.path.abspath(args.work or temporary)
         os.makedirs(work, exist_ok=True)
@@ -632,6 +648,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         cache_how = ("--cache-dir" if support.option else "FLASKMONGO_LINT_CACHE_DIR" if support.env else
                      "--no-cache" if support.no_cache else "none: this version has no result cache")
         print(f"result cache: {cache_how}")
+        print(f"bytecode: {compiled}")
         for tool, path in (("bandit", tools.bandit), ("semgrep", tools.semgrep), ("ruff", tools.ruff)):
             if tool in wanted:
                 print(f"{tool}: {path or 'not installed, left out'}")
