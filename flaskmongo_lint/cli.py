@@ -16,21 +16,22 @@ from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 import click
 
-from flaskmongo_lint import __version__, baseline
+from flaskmongo_lint import __version__
 from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, PROG, STDIN, Fail, Jobs, OneLineCommand, error, note
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
-from flaskmongo_lint.docs import terminal
 from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
-from flaskmongo_lint.report.meta import all_codes, lookup
 from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report.text import LineReader
 from flaskmongo_lint.report.text import statistics as render_statistics
 from flaskmongo_lint.runner import RunResult, run, run_source
 
 if TYPE_CHECKING:
+    from flaskmongo_lint.baseline import Baseline
     from flaskmongo_lint.cache import ResultCache
 
 def _list_rules() -> str:
+    from flaskmongo_lint.report.meta import all_codes
+
     lines = []
     for info in all_codes():
         cwe = f"CWE-{info.cwe}" if info.cwe is not None else "-"
@@ -39,6 +40,9 @@ def _list_rules() -> str:
 
 
 def _explain(code_or_name: str) -> str:
+    from flaskmongo_lint.docs import terminal
+    from flaskmongo_lint.report.meta import lookup
+
     info = lookup(code_or_name)
     if info is None:
         raise Fail(f"unknown rule code or name {code_or_name!r} (see --list-rules)")
@@ -171,7 +175,11 @@ def _main(o: Options) -> int:
         for line in describe(config):
             click.echo(line, err=True)
     # Read before linting: a broken baseline is a configuration error, found in no time.
-    known = baseline.load(config.baseline) if config.baseline and not o.write_baseline else None
+    known: Optional["Baseline"] = None
+    if config.baseline and not o.write_baseline:
+        from flaskmongo_lint import baseline
+
+        known = baseline.load(config.baseline)
 
     started = time.perf_counter()
     result, stdin_lines = _lint(o, config)
@@ -185,11 +193,11 @@ def _main(o: Options) -> int:
             click.echo(result.cache, err=True)
         for path, trace in result.tracebacks:
             click.echo(f"internal error in {path}:\n{trace}", err=True, nl=False)
-        for note in result.skipped:
-            click.echo(note, err=True)
-        for note in result.notes:
+        for skipped in result.skipped:
+            click.echo(skipped, err=True)
+        for cut in result.notes:
             # A budget ran out: what was found is reported; this function was not walked in full.
-            click.echo(f"analysis cut short: {note}", err=True)
+            click.echo(f"analysis cut short: {cut}", err=True)
     for path in result.missing:
         error(f"path does not exist: {path}")
 
@@ -219,11 +227,13 @@ def _main(o: Options) -> int:
 
 
 def _apply_baseline(
-    o: Options, config: Config, known: Optional[baseline.Baseline], findings: Sequence[Finding]
+    o: Options, config: Config, known: Optional["Baseline"], findings: Sequence[Finding]
 ) -> Sequence[Finding]:
     """The findings to report: all of them, or for --write-baseline only what a baseline cannot
     record (FM000), or with a baseline only those it does not hide (and a note of how many)."""
     if o.write_baseline:
+        from flaskmongo_lint import baseline
+
         recorded = baseline.write(o.write_baseline, findings, config.root)
         note(f"wrote {recorded} finding(s) to {o.write_baseline}")
         return [f for f in findings if f.code in baseline.NEVER_BASELINED]

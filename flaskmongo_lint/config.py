@@ -16,11 +16,6 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from flaskmongo_lint.settings import ANALYSIS_LISTS, AnalysisSettings
 
-if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
-    import tomllib
-else:  # pragma: no cover - depends on the interpreter
-    import tomli as tomllib
-
 TOOL_NAME = "flaskmongo-lint"
 
 DEFAULT_EXCLUDE: Tuple[str, ...] = (
@@ -181,6 +176,11 @@ def _display(path: str) -> str:
 
 
 def _read_toml(path: str) -> Dict[str, Any]:
+    # Imported here: most runs find no pyproject.toml, or read one that has no table of ours.
+    if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
+        import tomllib
+    else:  # pragma: no cover - depends on the interpreter
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)

@@ -19,7 +19,6 @@ from flaskmongo_lint import noqa
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding, internal_error
-from flaskmongo_lint.fingerprints import assign_fingerprints
 from flaskmongo_lint.modules import Namer, SourceFile, components, name_files, split_large
 from flaskmongo_lint.parsing import decode, refused_size
 
@@ -66,6 +65,14 @@ class RunResult:
 _SKIP_FILE = re.compile(rb"^[ \t]*#[ \t]*flaskmongo-lint:[ \t]*skip-file[ \t]*$", re.MULTILINE | re.IGNORECASE)
 
 
+def _fingerprinted(findings: Sequence[Finding], root: str) -> List[Finding]:
+    """:func:`fingerprints.assign_fingerprints`, loaded when a file is checked (a run the cache
+    serves never needs it)."""
+    from flaskmongo_lint.fingerprints import assign_fingerprints
+
+    return assign_fingerprints(findings, root)
+
+
 def skips_file(source: bytes) -> bool:
     """Whether the file opts out with a ``# flaskmongo-lint: skip-file`` line of its own."""
     return b"skip-file" in source.lower() and _SKIP_FILE.search(source) is not None
@@ -91,7 +98,7 @@ def read(path: str, config: Config) -> Tuple[Optional[bytes], Optional[FileResul
 
 def _unreadable(path: str, message: str, config: Config) -> FileResult:
     finding = Finding(path, 1, 1, UNREADABLE, message)
-    return FileResult(path, _suppress(assign_fingerprints([finding], config.root), "", path, config))
+    return FileResult(path, _suppress(_fingerprinted([finding], config.root), "", path, config))
 
 
 def _undecodable(path: str, source: bytes, config: Config) -> Optional[FileResult]:
@@ -131,12 +138,12 @@ def _finish(path: str, source: bytes, findings: List[Finding], config: Config, a
     """Fingerprints, then suppression, then unused-noqa, for one file's findings."""
     text = decode(source)
     # Before suppression, so a fingerprint does not depend on what this run selects or silences.
-    findings = assign_fingerprints(findings, config.root)
+    findings = _fingerprinted(findings, config.root)
     kept = list(_suppress(findings, text, path, config, apply_noqa))
     if apply_noqa and config.is_selected(noqa.UNUSED_NOQA) and "noqa" in text.lower() and \
             not any(f.code in (INTERNAL_ERROR, UNREADABLE) for f in findings):
         # A file that did not parse tells nothing about which noqa comments are used.
-        unused = assign_fingerprints(noqa.unused_noqa(findings, text, path), config.root)
+        unused = _fingerprinted(noqa.unused_noqa(findings, text, path), config.root)
         kept.extend(_suppress(unused, text, path, config, apply_noqa))
     return FileResult(path, tuple(sorted(kept)), error)
 

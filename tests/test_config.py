@@ -1,6 +1,7 @@
 """Configuration: defaults, finding pyproject.toml, --config, validation, selection, overrides."""
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -304,7 +305,11 @@ def test_readme_example_is_valid_and_complete() -> None:
     import re
 
     from flaskmongo_lint.config import config_from_table
-    from flaskmongo_lint.config import tomllib
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Configuration", 1)[1]

@@ -20,18 +20,10 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+from flaskmongo_lint.analysis.kinds import Kind
+
 if TYPE_CHECKING:  # only in annotations: the models' tables import this module without libcst
     import libcst as cst
-
-
-class Kind(enum.Enum):
-    """The kinds of client data (SPEC section 1); they fail differently."""
-
-    TEXT = "text"  # always a str: picks which document, can break ObjectId(), no operators
-    NUMBER = "number"  # picks which document, nothing else
-    JSON = "json"  # any JSON value: may carry an operator such as {"$ne": null}
-    MAPPING = "mapping"  # the client chooses the keys
-    OPAQUE = "opaque"  # still picks which document, no longer text (ObjectId(x), a typed value)
 
 
 CLIENT_MAPPINGS: FrozenSet[Kind] = frozenset({Kind.MAPPING, Kind.JSON})

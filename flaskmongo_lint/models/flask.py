@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet
 
-from flaskmongo_lint.analysis.lattice import Kind
+from flaskmongo_lint.analysis.kinds import Kind
 
 REQUEST = frozenset({"flask.request", "flask.globals.request", "werkzeug.local.request"})
 G = frozenset({"flask.g", "flask.globals.g"})

@@ -1,22 +1,30 @@
 """Output formats. Each module renders a sequence of :class:`Finding` to a string."""
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Sequence
+import importlib
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 from flaskmongo_lint.findings import Finding
-from flaskmongo_lint.report import github, gitlab, json, junit, sarif, text
 from flaskmongo_lint.report.text import LineReader
 
-FORMATS: Dict[str, Callable[..., str]] = {
-    "text": text.render,
-    "concise": text.render,
-    "grouped": text.grouped,
-    "json": json.render,
-    "sarif": sarif.render,
-    "github": github.render,
-    "gitlab": gitlab.render,
-    "junit": junit.render,
+# Each format: the module and function that render it. A run loads only the one it prints.
+FORMATS: Dict[str, Tuple[str, str]] = {
+    "text": ("text", "render"),
+    "concise": ("text", "render"),
+    "grouped": ("text", "grouped"),
+    "json": ("json", "render"),
+    "sarif": ("sarif", "render"),
+    "github": ("github", "render"),
+    "gitlab": ("gitlab", "render"),
+    "junit": ("junit", "render"),
 }
+
+
+def renderer(fmt: str) -> Callable[..., str]:
+    """The function that renders format ``fmt``."""
+    module, function = FORMATS[fmt]
+    return getattr(importlib.import_module(f"flaskmongo_lint.report.{module}"), function)  # type: ignore[no-any-return]
+
 
 # Formats a program reads: --statistics and other notes go to stderr so they stay parseable.
 MACHINE_FORMATS = frozenset({"json", "sarif", "github", "gitlab", "junit"})
@@ -36,13 +44,12 @@ def render(
     input passes its own text). ``execution_successful`` is false when some file could not be
     checked (an internal error, a missing path): SARIF records it.
     """
-    if fmt == "text":
-        return text.render(findings, show_source=show_source, read_line=read_line)
-    if fmt == "grouped":
-        return text.grouped(findings, show_source=show_source, read_line=read_line)
+    function = renderer(fmt)
+    if fmt in ("text", "grouped"):
+        return function(findings, show_source=show_source, read_line=read_line)
     if fmt == "sarif":
-        return sarif.render(findings, execution_successful=execution_successful)
-    return FORMATS[fmt](findings)
+        return function(findings, execution_successful=execution_successful)
+    return function(findings)
 
 
-__all__ = ["FORMATS", "MACHINE_FORMATS", "render"]
+__all__ = ["FORMATS", "MACHINE_FORMATS", "render", "renderer"]

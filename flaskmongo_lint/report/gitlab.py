@@ -7,11 +7,11 @@ request widget shows which findings a change introduces and which it fixes.
 """
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, List, Sequence
 
 from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.report import jsontext
 from flaskmongo_lint.report.meta import code_info
 
 # GitLab's scale is info < minor < major < critical < blocker.
@@ -44,4 +44,4 @@ def as_issue(finding: Finding) -> Dict[str, Any]:
 
 def render(findings: Sequence[Finding]) -> str:
     issues: List[Dict[str, Any]] = [as_issue(f) for f in findings]
-    return json.dumps(issues, indent=2) + "\n"
+    return jsontext.dumps(issues) + "\n"

@@ -1,10 +1,10 @@
 """A JSON list of finding objects, for scripts and editors."""
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Sequence, Union
 
 from flaskmongo_lint.findings import Finding, FlowStep, Location
+from flaskmongo_lint.report import jsontext
 from flaskmongo_lint.report.meta import code_info
 
 
@@ -44,4 +44,4 @@ def as_dict(finding: Finding) -> Dict[str, Any]:
 
 def render(findings: Sequence[Finding]) -> str:
     items: List[Dict[str, Any]] = [as_dict(f) for f in findings]
-    return json.dumps(items, indent=2) + "\n"
+    return jsontext.dumps(items) + "\n"

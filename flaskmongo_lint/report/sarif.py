@@ -9,7 +9,6 @@ recorded one, and ``relatedLocations`` for the places that gave the finding its 
 """
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 from typing import Any, Dict, List, Sequence, Union
@@ -18,6 +17,7 @@ from urllib.parse import quote
 from flaskmongo_lint import PROJECT_URL, __version__
 from flaskmongo_lint.docs import markdown, parse, terminal
 from flaskmongo_lint.findings import Finding, FlowStep, Location
+from flaskmongo_lint.report import jsontext
 from flaskmongo_lint.report.meta import CodeInfo, all_codes, code_info
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -140,4 +140,4 @@ def render(findings: Sequence[Finding], *, execution_successful: bool = True) ->
             }
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return jsontext.dumps(document) + "\n"
