@@ -588,7 +588,7 @@ def markdown(corpora: Sequence[Corpus], results: Dict[str, List[Command]]) -> st
             else:
                 ratio = _ratio(c, floor)
                 cells.append(f"{c.median:.2f} ({ratio:.2f}x)" if ratio is not None else f"{c.median:.2f}")
-        rows.append(f"| `{label}` | " + " | ".join(cells) + " |")
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
