@@ -44,6 +44,11 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 # CPython's default recursion limit: whether a deep expression compiles must not depend on the
 # limit the analysis raises for itself.
 PYTHON_RECURSION_LIMIT = 1000
+# Python 3.11 and later refuse expressions nested deeper than their C stack allows; 3.9 and 3.10
+# compile them, and libcst's parser then overflows its stack (an 8,000-term ``+`` chain). On those
+# versions a file nested deeper than this is refused as 3.11 would refuse it.
+OLD_PYTHON_DEPTH = 3000
+GUARD_DEPTH = sys.version_info < (3, 11)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,11 @@ def python_tree(text: str, path: str) -> Union[ast.Module, Refused, None]:
         with warnings.catch_warnings():
             # Invalid escape sequences are warnings in 3.12+: noise on stderr, not a finding.
             warnings.simplefilter("ignore")
-            return compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)  # type: ignore[no-any-return]
+            tree: ast.Module = compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        if GUARD_DEPTH and _deeper_than(tree, OLD_PYTHON_DEPTH):
+            return Refused(1, 1, f"Python cannot compile this file: its expressions are nested too deeply "
+                                 f"(more than {OLD_PYTHON_DEPTH} levels)")
+        return tree
     except SyntaxError as exc:
         message = " ".join(str(exc.msg).split())
         if _REFUSED.search(message):
@@ -87,6 +96,18 @@ def python_tree(text: str, path: str) -> Union[ast.Module, Refused, None]:
         return Refused(1, 1, f"Python cannot compile this file: {' '.join(str(exc).split())}")
     finally:
         sys.setrecursionlimit(limit)
+
+
+def _deeper_than(tree: ast.AST, limit: int) -> bool:
+    """Whether some node of ``tree`` lies more than ``limit`` levels down (walked without
+    recursion: the tree may be as deep as the file is long)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return False
 
 
 def decode(source: bytes) -> str:

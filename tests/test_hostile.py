@@ -7,6 +7,7 @@ keeps its findings. What is asserted is the analysis' steps and the peak memory,
 """
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from flaskmongo_lint.analysis.interp import expressions
 from flaskmongo_lint.analysis.lattice import MAX_ITEMS, Entry
 from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult
 from flaskmongo_lint.checker import DEEP_RECURSION, check_source
+from flaskmongo_lint import parsing
 from flaskmongo_lint.parsing import CHUNK_BYTES, Parsed, parse
 from flaskmongo_lint.settings import AnalysisSettings
 
@@ -239,3 +241,21 @@ def test_pieces_keep_positions_indentation_and_line_endings(newline: str) -> Non
     assert [(f.line, f.code) for f in findings] == expected
     for f in findings:
         assert lines[f.line - 1][f.col - 1:].startswith("ObjectId(item_id)")
+
+
+def test_old_pythons_refuse_what_311_refuses(sources: Dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.9 and 3.10 compile a 10,000-term chain that libcst's parser then crashes on: there
+    the front door measures the depth itself. (On 3.11+ CPython refuses such a file on its own.)"""
+    def chain(terms: int) -> ast.Module:
+        node: ast.expr = ast.Constant(1)
+        for _ in range(terms):
+            node = ast.BinOp(node, ast.Add(), ast.Constant(1))
+        return ast.Module([ast.Expr(node)], [])
+
+    assert parsing._deeper_than(chain(3100), parsing.OLD_PYTHON_DEPTH)
+    assert not parsing._deeper_than(chain(2800), parsing.OLD_PYTHON_DEPTH)
+    monkeypatch.setattr(parsing, "GUARD_DEPTH", True)
+    monkeypatch.setattr(parsing, "OLD_PYTHON_DEPTH", 50)
+    got = parse(HEADER + "x = " + " + ".join(["1"] * 100) + "\n", "chain.py")
+    assert not isinstance(got, Parsed) and got.message.startswith("Python cannot compile this file: its expressions")
+    assert isinstance(parse(HEADER + "x = " + " + ".join(["1"] * 40) + "\n", "short.py"), Parsed)
