@@ -5,12 +5,9 @@ per-owner and which public (ownership evidence, FM101-FM104), and which secret f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Set, Tuple
+from typing import Dict, List, Set, Tuple
 
 from flaskmongo_lint.analysis.lattice import Site
-
-if TYPE_CHECKING:  # the project imports this module; only types go the other way
-    from flaskmongo_lint.analysis.project import Root
 
 # (application key, collection) -> {secret field path: the first place that shows it is stored}
 Secrets = Dict[Tuple[str, str], Dict[str, Site]]
@@ -26,12 +23,12 @@ class Evidence:
     secrets: Secrets = field(default_factory=dict)  # the secret fields each collection stores (FM401)
 
 
-def evidence_keys(root: "Root") -> Tuple[str, ...]:
-    """The application keys a root's stored-field evidence counts for: its application, and its
-    top-level package (so a function no handler reaches, such as a seed script in the package, still
-    tells what a collection stores)."""
-    unit = f"unit:{root.module.split('.')[0]}"
-    return (root.app,) if root.app == unit else (root.app, unit)
+def evidence_keys(app: str, module: str) -> Tuple[str, ...]:
+    """The application keys the stored-field evidence of a root (of application ``app``, in
+    ``module``) counts for: its application, and its top-level package (so a function no handler
+    reaches, such as a seed script in the package, still tells what a collection stores)."""
+    unit = f"unit:{module.split('.')[0]}"
+    return (app,) if app == unit else (app, unit)
 
 
 __all__ = ["Evidence", "Secrets", "evidence_keys"]

@@ -363,7 +363,7 @@ class Project:
                     elif op.site in root.summary.returned_reads and \
                             (view is None or not any(t.value.is_client for t in view.terms())):
                         ev.public.add(key)  # listed to anyone
-        ev.secrets = secret_evidence(((evidence_keys(r), r.summary.events) for r in roots), self.settings)
+        ev.secrets = secret_evidence(((evidence_keys(r.app, r.module), r.summary.events) for r in roots), self.settings)
         return ev
 
 

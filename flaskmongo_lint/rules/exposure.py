@@ -22,7 +22,7 @@ def secrets_of(root: Root, collection: Optional[str], ctx: RuleContext) -> Dict[
     out: Dict[str, Site] = {}
     if collection is None:
         return out
-    for key in evidence_keys(root):
+    for key in evidence_keys(root.app, root.module):
         for path, site in ctx.evidence.secrets.get((key, collection), {}).items():
             out.setdefault(path, site)
     return out
