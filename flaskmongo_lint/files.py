@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Iterator, List, Sequence, Set, Tuple
 
@@ -124,7 +123,8 @@ class _Walker:
     def _follow(self, link: str) -> bool:
         """Whether to follow the symbolic link ``link`` met while walking (else a note)."""
         try:
-            real = os.path.realpath(link, strict=True) if sys.version_info >= (3, 10) else os.path.realpath(link)
+            os.stat(link)  # follows the link: ELOOP or ENOENT say why it leads nowhere, on every version
+            real = os.path.realpath(link)
         except OSError as exc:
             self.out.notes.append(f"skipped link {display_path(link)}: {_why(exc)}")
             return False
