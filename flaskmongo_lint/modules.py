@@ -181,9 +181,10 @@ def application(f: SourceFile) -> str:
 def split_large(group: Sequence[SourceFile], limit_bytes: int, hops: int = 2) -> List[List[SourceFile]]:
     """``group`` as it is when its sources fit in ``limit_bytes``; else one project per
     application that may serve requests: the application's files, then what they import, up to
-    ``hops`` imports away (a helper of a helper), nearest first, while the sources fit. A tree where everything imports a shared module
-    (a monorepo, a vendored site-packages) is otherwise one project held in memory whole, in one
-    worker. Files are shared between projects; the runner merges their findings."""
+    ``hops`` imports away (a helper of a helper), nearest first, while the sources fit. A tree
+    where everything imports a shared module (a monorepo, a vendored site-packages) is otherwise
+    one project held in memory whole, in one worker. Files are shared between projects; the
+    runner merges their findings."""
     if sum(len(f.source) for f in group) <= limit_bytes:
         return [list(group)]
     edges = import_edges(group)

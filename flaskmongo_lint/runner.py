@@ -354,9 +354,13 @@ def _merge(results: Sequence[FileResult]) -> List[FileResult]:
             out.append(seen[0])
             continue
         unused = set.intersection(*({f for f in r.findings if f.code == noqa.UNUSED_NOQA} for r in seen))
-        found = {f for r in seen for f in r.findings if f.code != noqa.UNUSED_NOQA} | unused
+        # One finding per place and message: two projects may reach it from different handlers
+        # (another flow); the first in order stands for both, as one project reports it once.
+        found: Dict[Tuple[int, int, str, str], Finding] = {}
+        for f in sorted(f for r in seen for f in r.findings if f.code != noqa.UNUSED_NOQA):
+            found.setdefault((f.line, f.col, f.code, f.message), f)
         error = next((r.error for r in seen if r.error is not None), None)
-        out.append(FileResult(path, tuple(sorted(found)), error))
+        out.append(FileResult(path, tuple(sorted(set(found.values()) | unused)), error))
     return out
 
 

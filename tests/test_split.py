@@ -42,12 +42,17 @@ FILES: Dict[str, str] = {
     """),
     "admin/__init__.py": "",
     "admin/views.py": textwrap.dedent("""\
-        from flask import Blueprint
-        from shared.store import load
+        from flask import Blueprint, request
+        from shared.store import load, search
         bp = Blueprint("admin", __name__)
         @bp.get("/admin/items/<item_id>")
         def item(item_id):
             return {"item": load(item_id)}
+        @bp.post("/admin/search")
+        def admin_search():
+            # The same sink as api's lookup, reached by another flow: still one finding.
+            wanted = request.get_json()
+            return {"items": search(wanted["title"])}
     """),
     "tools/__init__.py": "",
     "tools/report.py": "from shared.store import search\nprint(search('x'))\n",
