@@ -19,8 +19,8 @@ import click
 from flaskmongo_lint import __version__
 from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, PROG, STDIN, Fail, Jobs, OneLineCommand, error, note
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
-from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
 from flaskmongo_lint.findings import Finding
+from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
 from flaskmongo_lint.report.text import LineReader
 from flaskmongo_lint.report.text import statistics as render_statistics
 from flaskmongo_lint.runner import RunResult, run, run_source
@@ -28,6 +28,7 @@ from flaskmongo_lint.runner import RunResult, run, run_source
 if TYPE_CHECKING:
     from flaskmongo_lint.baseline import Baseline
     from flaskmongo_lint.cache import ResultCache
+
 
 def _list_rules() -> str:
     from flaskmongo_lint.report.meta import all_codes
