@@ -10,8 +10,10 @@ import textwrap
 from pathlib import Path
 from typing import List
 
+import pytest
 from click.testing import CliRunner, Result
 
+from flaskmongo_lint import checker
 from flaskmongo_lint.cli import cli
 
 # FM301 at ObjectId(item_id) (line 8).
@@ -71,3 +73,17 @@ def lines(result: Result) -> List[str]:
 def codes(result: Result) -> List[str]:
     """The codes of a text report, in order."""
     return [line.split(": ", 1)[1].split()[0] for line in lines(result)]
+
+
+def log_analysed(monkeypatch: pytest.MonkeyPatch, log: Path) -> Path:
+    """Make the engine append the name of every file it analyses to ``log``, one per line.
+    Checks run in a forked child, so the spy tells through a file, not through memory."""
+    real = checker.check_files
+
+    def spy(files, settings, **kw):  # type: ignore[no-untyped-def]
+        with open(log, "a") as out:
+            out.writelines(Path(f.path).name + "\n" for f in files)
+        return real(files, settings, **kw)
+
+    monkeypatch.setattr(checker, "check_files", spy)
+    return log

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from cli_support import OBJECTID, SEARCH, invoke, lines, log_analysed, write
 
 from flaskmongo_lint import cache as cache_module
 from flaskmongo_lint import checker
 from flaskmongo_lint.cache import DIRECTORY_NAME, ENVIRONMENT_VARIABLE, ResultCache
 from flaskmongo_lint.config import Config
-from cli_support import OBJECTID, SEARCH, invoke, lines, write
 
 # A package whose two modules import each other's names: one group.
 ROUTES = textwrap.dedent(
@@ -59,15 +59,7 @@ def analysed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     so the spy tells through a file)."""
     log = tmp_path / "analysed.log"
     log.write_text("")
-    real = checker.check_files
-
-    def spy(files, settings, **kw):  # type: ignore[no-untyped-def]
-        with open(log, "a") as out:
-            out.writelines(Path(f.path).name + "\n" for f in files)
-        return real(files, settings, **kw)
-
-    monkeypatch.setattr(checker, "check_files", spy)
-    return log
+    return log_analysed(monkeypatch, log)
 
 
 def _names(log: Path) -> List[str]:

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import List, Set, Tuple
 
 import pytest
+from cli_support import log_analysed
 
-from flaskmongo_lint import checker, runner
+from flaskmongo_lint import runner
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover
 from flaskmongo_lint.models.markers import may_serve_requests
@@ -119,15 +120,7 @@ def test_files_that_cannot_matter_are_not_parsed(tmp_path: Path, monkeypatch: py
         from flask import Flask, request
         app = Flask(__name__)
     """))
-    log = tmp_path / "parsed.log"  # the check runs in a child process: it tells through a file
-    real = checker.check_files
-
-    def spy(files, settings, **kw):  # type: ignore[no-untyped-def]
-        with open(log, "a") as out:
-            out.writelines(Path(f.path).name + "\n" for f in files)
-        return real(files, settings, **kw)
-
-    monkeypatch.setattr(checker, "check_files", spy)
+    log = log_analysed(monkeypatch, tmp_path / "parsed.log")
     runner.run([str(tmp_path)], Config(), jobs=1)
     assert log.read_text().split() == ["app.py"]
 
