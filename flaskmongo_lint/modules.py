@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from flaskmongo_lint.models.markers import may_serve_requests
 
@@ -150,9 +150,10 @@ def import_edges(files: Sequence[SourceFile]) -> List[Set[int]]:
     return edges
 
 
-def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
+def components(files: Sequence[SourceFile], edges: Optional[List[Set[int]]] = None) -> List[List[SourceFile]]:
     """The files grouped by imports between them (either way), each group in path order,
-    groups in the order of their first path."""
+    groups in the order of their first path. ``edges``: :func:`import_edges` of ``files``, when
+    the caller has it already."""
     parent = list(range(len(files)))
 
     def find(i: int) -> int:
@@ -161,7 +162,7 @@ def components(files: Sequence[SourceFile]) -> List[List[SourceFile]]:
             i = parent[i]
         return i
 
-    for i, targets in enumerate(import_edges(files)):
+    for i, targets in enumerate(import_edges(files) if edges is None else edges):
         for t in targets:
             ra, rb = find(i), find(t)
             if ra != rb:
@@ -178,42 +179,39 @@ def application(f: SourceFile) -> str:
     return f.imported_as.split(".")[0]
 
 
-def split_large(group: Sequence[SourceFile], limit_bytes: int, hops: int = 2) -> List[List[SourceFile]]:
+def split_large(group: Sequence[SourceFile], limit_bytes: int, imports: Mapping[str, Set[str]],
+                hops: int = 2) -> List[List[SourceFile]]:
     """``group`` as it is when its sources fit in ``limit_bytes``; else one project per
     application that may serve requests: the application's files, then what they import, up to
     ``hops`` imports away (a helper of a helper), nearest first, while the sources fit. A tree
     where everything imports a shared module (a monorepo, a vendored site-packages) is otherwise
     one project held in memory whole, in one worker. Files are shared between projects; the
-    runner merges their findings."""
+    runner merges their findings. ``imports``: the paths each file's imports reach (by path)."""
     if sum(len(f.source) for f in group) <= limit_bytes:
         return [list(group)]
-    edges = import_edges(group)
-    members: Dict[str, List[int]] = {}
-    for i, f in enumerate(group):
-        members.setdefault(application(f), []).append(i)
+    by_path = {f.path: f for f in group}
+    members: Dict[str, List[str]] = {}
+    for f in group:
+        members.setdefault(application(f), []).append(f.path)
     out: List[List[SourceFile]] = []
     for app in sorted(members):
         own = members[app]
-        if not any(group[i].might_be_flask for i in own):
+        if not any(by_path[p].might_be_flask for p in own):
             continue
-        chosen = list(own)
-        seen = set(own)
-        size = sum(len(group[i].source) for i in own)
+        chosen = set(own)
+        size = sum(len(by_path[p].source) for p in own)
         frontier = own
         for _ in range(hops):
             if not frontier or size >= limit_bytes:
                 break
-            reached = sorted({t for i in frontier for t in edges[i]} - seen, key=lambda t: group[t].path)
-            nxt = []
+            reached = sorted({t for p in frontier for t in imports.get(p, ()) if t in by_path} - chosen)
+            frontier = []
             for t in reached:
-                if size + len(group[t].source) > limit_bytes:
-                    continue
-                seen.add(t)
-                chosen.append(t)
-                nxt.append(t)
-                size += len(group[t].source)
-            frontier = nxt
-        out.append(sorted((group[i] for i in chosen), key=lambda f: f.path))
+                if size + len(by_path[t].source) <= limit_bytes:
+                    chosen.add(t)
+                    frontier.append(t)
+                    size += len(by_path[t].source)
+        out.append(sorted((by_path[p] for p in chosen), key=lambda f: f.path))
     return out
 
 

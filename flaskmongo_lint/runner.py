@@ -19,7 +19,7 @@ from flaskmongo_lint import noqa
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding, internal_error
-from flaskmongo_lint.modules import Namer, SourceFile, components, name_files, split_large
+from flaskmongo_lint.modules import Namer, SourceFile, components, import_edges, name_files, split_large
 from flaskmongo_lint.parsing import decode, refused_size
 
 if TYPE_CHECKING:
@@ -337,8 +337,10 @@ def _groups(paths: Sequence[str], sources: Sequence[bytes]) -> List[List[SourceF
     not parsed at all (nor a file that opts out). A group larger than :data:`GROUP_BYTES` is
     split into one project per application (see :func:`modules.split_large`)."""
     named = [f for f in name_files(paths, sources) if not skips_file(f.source)]
-    return [project for g in components(named) if any(f.might_be_flask for f in g)
-            for project in split_large(g, GROUP_BYTES)]
+    edges = import_edges(named)  # read once: for the groups, and to split a large one
+    imports = {f.path: {named[t].path for t in edges[i]} for i, f in enumerate(named)}
+    return [project for g in components(named, edges) if any(f.might_be_flask for f in g)
+            for project in split_large(g, GROUP_BYTES, imports)]
 
 
 def _merge(results: Sequence[FileResult]) -> List[FileResult]:
