@@ -332,15 +332,18 @@ def _died(group: Sequence[SourceFile], why: str) -> GroupResult:
     return [FileResult(f.path, (Finding(f.path, 1, 1, INTERNAL_ERROR, message),), trace) for f in group], ()
 
 
-def _groups(paths: Sequence[str], sources: Sequence[bytes]) -> List[List[SourceFile]]:
+def groups_of(paths: Sequence[str], sources: Sequence[bytes], *, split: bool = True) -> List[List[SourceFile]]:
     """The groups of files to analyse together; one none of whose files can be Flask code is
-    not parsed at all (nor a file that opts out). A group larger than :data:`GROUP_BYTES` is
-    split into one project per application (see :func:`modules.split_large`)."""
+    not parsed at all (nor a file that opts out). With ``split``, a group larger than
+    :data:`GROUP_BYTES` becomes one project per application (see :func:`modules.split_large`);
+    the route map keeps groups whole, so that each handler is one row."""
     named = [f for f in name_files(paths, sources) if not skips_file(f.source)]
     edges = import_edges(named)  # read once: for the groups, and to split a large one
+    groups = [g for g in components(named, edges) if any(f.might_be_flask for f in g)]
+    if not split:
+        return groups
     imports = {f.path: {named[t].path for t in edges[i]} for i, f in enumerate(named)}
-    return [project for g in components(named, edges) if any(f.might_be_flask for f in g)
-            for project in split_large(g, GROUP_BYTES, imports)]
+    return [project for g in groups for project in split_large(g, GROUP_BYTES, imports)]
 
 
 def _merge(results: Sequence[FileResult]) -> List[FileResult]:
@@ -396,7 +399,7 @@ def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None,
         else:
             readable.append(path)
             sources.append(source)  # type: ignore[arg-type]
-    groups = _groups(readable, sources)
+    groups = groups_of(readable, sources)
     results.extend(_unanalysed(readable, sources, groups, config))
     checked, used = _check_cached(groups, config, jobs, cache)
     notes: List[str] = []
@@ -441,7 +444,7 @@ def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = 
         if os.path.realpath(other) != os.path.realpath(path):
             paths.append(other)
             texts.append(text)
-    groups = _groups(paths, texts)
+    groups = groups_of(paths, texts)
     containing = [g for g in groups if any(f.path == path for f in g)]
     if not containing:
         # Not Flask code, and nothing it imports is: no findings, but an unused noqa still is one.

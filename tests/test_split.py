@@ -76,7 +76,7 @@ def _findings(config: Config) -> List[str]:
 def _projects() -> List[List[str]]:
     paths = runner.discover(["."], Config())
     sources = [Path(p).read_bytes() for p in paths]
-    return [[Path(f.path).as_posix().lstrip("./") for f in g] for g in runner._groups(paths, sources)]
+    return [[Path(f.path).as_posix().lstrip("./") for f in g] for g in runner.groups_of(paths, sources)]
 
 
 def test_a_small_group_is_one_project(tree: Path) -> None:

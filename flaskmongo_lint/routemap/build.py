@@ -32,7 +32,7 @@ from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.models import flask as flask_model
 from flaskmongo_lint.models import restful
 from flaskmongo_lint.models.tags import Tag
-from flaskmongo_lint.modules import SourceFile, components, name_files
+from flaskmongo_lint.modules import SourceFile
 from flaskmongo_lint.parsing import decode
 from flaskmongo_lint.positions import Positions
 from flaskmongo_lint.routemap.model import UNKNOWN_COLLECTION, Endpoint, MappedOperation, RouteMap
@@ -63,8 +63,7 @@ def build(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None) -
         else:
             readable.append(path)
             sources.append(source)  # type: ignore[arg-type]
-    named = [f for f in name_files(readable, sources) if not runner.skips_file(f.source)]
-    groups = [g for g in components(named) if any(f.might_be_flask for f in g)]
+    groups = runner.groups_of(readable, sources, split=False)
     endpoints: List[Endpoint] = []
     for found, trouble in _map_all(groups, config, jobs):
         endpoints.extend(found)
