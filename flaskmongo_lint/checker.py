@@ -6,16 +6,14 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
-import libcst as cst
-
 from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult, Root
-from flaskmongo_lint.analysis.cstutil import code_of
+from flaskmongo_lint.analysis.syntaxutil import code_of
 from flaskmongo_lint.analysis.lattice import Site
 from flaskmongo_lint.findings import Finding, FlowStep, Location, internal_error
 from flaskmongo_lint.fingerprints import normalised_code
 from flaskmongo_lint.modules import Namer, SourceFile
-from flaskmongo_lint.parsing import Parsed, Refused, decode, parse
-from flaskmongo_lint.positions import Positions, parse_error
+from flaskmongo_lint.parsing import Refused, decode, parse
+from flaskmongo_lint.syntax import span
 from flaskmongo_lint.rules import ALL_RULES
 from flaskmongo_lint.rules.base import Occurrence, Report, RuleContext
 from flaskmongo_lint.settings import AnalysisSettings
@@ -44,7 +42,7 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, DEEP_RECURSION))
     try:
-        parsed, sources, cpython = parse_files(files, out)
+        parsed, sources = parse_files(files, out)
         if not parsed:
             return out
         try:
@@ -58,7 +56,7 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
         for module, error in result.errors.items():
             out.errors[paths[module]] = error
         out.notes = result.notes
-        for finding in _place(result, settings, paths, cpython, sources, out.errors):
+        for finding in _place(result, settings, paths, out.errors):
             out.findings[finding.path].append(finding)
     finally:
         sys.setrecursionlimit(limit)
@@ -67,21 +65,15 @@ def check_files(files: Sequence[SourceFile], settings: AnalysisSettings, **proje
     return out
 
 
-def parse_files(files: Sequence[SourceFile],
-                out: ProjectFindings) -> Tuple[List[ParsedModule], Dict[str, bytes], Dict[str, Parsed]]:
+def parse_files(files: Sequence[SourceFile], out: ProjectFindings) -> Tuple[List[ParsedModule], Dict[str, bytes]]:
     """Parse each file (call with a raised recursion limit) through :mod:`flaskmongo_lint.parsing`:
-    the modules, their sources and their parses by module name; a file that does not parse or that
+    the modules and their sources by module name; a file that does not parse or that
     CPython refuses is its FM001 in ``out``, a parser crash its error."""
     parsed: List[ParsedModule] = []
     sources: Dict[str, bytes] = {}
-    cpython: Dict[str, Parsed] = {}
     for f in files:
         try:
             got = parse(decode(f.source), f.path)
-        except cst.ParserSyntaxError as exc:
-            line, col, message = parse_error(exc, f.source)
-            out.findings.setdefault(f.path, []).append(Finding(f.path, line, col, "FM001", f"cannot parse: {message}"))
-            continue
         except Exception as exc:  # noqa: BLE001 - the parser failing on one file must not end the run
             out.errors[f.path] = internal_error(exc)
             continue
@@ -90,8 +82,7 @@ def parse_files(files: Sequence[SourceFile],
             continue
         parsed.append(ParsedModule(f.name, f.path, got.tree, f.is_package, f.imported_as))
         sources[f.name] = f.source
-        cpython[f.name] = got
-    return parsed, sources, cpython
+    return parsed, sources
 
 
 def rule_reports(result: ProjectResult, settings: AnalysisSettings) -> Iterator[Tuple[Root, str, Report]]:
@@ -106,8 +97,8 @@ def rule_reports(result: ProjectResult, settings: AnalysisSettings) -> Iterator[
                     yield root, rule.code, report
 
 
-def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, str], trees: Dict[str, Parsed],
-           sources: Dict[str, bytes], errors: Dict[str, Tuple[str, str]]) -> List[Finding]:
+def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, str],
+           errors: Dict[str, Tuple[str, str]]) -> List[Finding]:
     chosen: Dict[Tuple[str, int, str], Tuple[Report, str]] = {}
     for _, code, report in rule_reports(result, settings):
         key = (report.site.module, id(report.site.node), code)
@@ -120,9 +111,7 @@ def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, s
         weaker = SUPERSEDES.get(code)
         if weaker is not None:
             chosen.pop((module, node_id, weaker), None)
-    places = _Places(paths, trees, sources)
-    for (module, _, code), (report, _) in chosen.items():
-        places.want(report)
+    places = _Places(paths)
     out: List[Finding] = []
     for (module, _, code), (report, _) in chosen.items():
         path = paths.get(module)
@@ -138,31 +127,16 @@ def _place(result: ProjectResult, settings: AnalysisSettings, paths: Dict[str, s
 
 
 class _Places:
-    """Positions of sites in any module of the project, computed only for what is reported."""
+    """Positions of sites in any module of the project (each node carries its own place)."""
 
-    def __init__(self, paths: Dict[str, str], trees: Dict[str, Parsed], sources: Dict[str, bytes]) -> None:
-        self.paths, self.trees, self.sources = paths, trees, sources
-        self._positions: Dict[str, Positions] = {}
-
-    def positions(self, module: str) -> Positions:
-        found = self._positions.get(module)
-        if found is None:
-            parsed = self.trees[module]
-            found = self._positions[module] = Positions(parsed.tree, self.sources[module], parsed.python,
-                                                        parsed.indents)
-        return found
-
-    def want(self, report: Report) -> None:
-        """Every place a report will be positioned at, said before any is computed."""
-        for site in (report.site, *(step.site for step in report.trace), *report.related):
-            if self._known(site):
-                self.positions(site.module).want(site.node, site.top, site.stmt)
+    def __init__(self, paths: Dict[str, str]) -> None:
+        self.paths = paths
 
     def span(self, site: Site) -> Tuple[int, int, int, int]:
-        return self.positions(site.module).span(site.node, site.top, site.stmt)
+        return span(site.node)
 
     def _known(self, site: Site) -> bool:
-        return site.module in self.trees
+        return site.module in self.paths
 
     def flow(self, report: Report, code: str) -> Tuple[FlowStep, ...]:
         """The client data's way from its source to the reported place."""

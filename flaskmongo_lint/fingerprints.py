@@ -19,7 +19,7 @@ from flaskmongo_lint.files import relative_to_root
 from flaskmongo_lint.findings import Finding
 
 if TYPE_CHECKING:  # libcst only when a node is normalised (by the checker, which has it already)
-    import libcst as cst
+    from flaskmongo_lint import syntax as syn
 
 # Bump when the recipe changes, so old baselines visibly stop matching instead of matching wrongly.
 FINGERPRINT_VERSION = "1"
@@ -88,19 +88,19 @@ def _string_end(code: str, start: int) -> int:
     return n
 
 
-def normalised_code(node: "cst.CSTNode") -> str:
+def normalised_code(node: "syn.CSTNode") -> str:
     """The normalised source of one node (see :func:`normalise_source`)."""
-    from flaskmongo_lint.analysis.cstutil import code_of
+    from flaskmongo_lint.analysis.syntaxutil import code_of
 
     return normalise_source(code_of(node))
 
 
-def signature_of(node: "cst.FunctionDef", qualname: Optional[str] = None) -> str:
+def signature_of(node: "syn.FunctionDef", qualname: Optional[str] = None) -> str:
     """A function's signature as fingerprints scope findings by (see
-    :func:`flaskmongo_lint.analysis.cstutil.signature_of`)."""
-    from flaskmongo_lint.analysis import cstutil
+    :func:`flaskmongo_lint.analysis.syntaxutil.signature_of`)."""
+    from flaskmongo_lint.analysis import syntaxutil
 
-    return cstutil.signature_of(node, qualname)
+    return syntaxutil.signature_of(node, qualname)
 
 
 def fingerprint_of(code: str, path: str, snippet: str, scope: str, occurrence: int) -> str:

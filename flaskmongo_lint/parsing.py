@@ -1,20 +1,13 @@
-"""The front door of the parser: what CPython itself refuses never reaches libcst, and a large
-file is parsed in pieces.
+"""The front door of the parser: CPython parses, and what it refuses never reaches libcst.
 
-libcst's native parser has no nesting limit of its own: three thousand nested parentheses
-overflow its stack and the process dies with a segfault, and very long operator chains or very
-large files cost it minutes and gigabytes. CPython refuses the same inputs cheaply (more than 200
-nested brackets, an expression deeper than its recursion limit, an invalid ``\\N{...}`` escape),
-so every file is first compiled to an ``ast`` tree, with warnings silenced, and a file CPython
-rejects for one of those reasons is FM001 with CPython's own message. The ``ast`` tree is kept:
-it gives the first line of each module-level statement, which the positions of findings need.
+Every file is compiled to an ``ast`` tree (warnings silenced), and turned into the syntax tree
+the analysis reads (:mod:`flaskmongo_lint.syntax`). A file CPython refuses because it is beyond
+its limits or not valid text (more than 200 nested brackets, an expression deeper than its
+recursion limit, an invalid ``\\N{...}`` escape, null bytes) is FM001 with CPython's own message.
 
 Any other syntax error is left to libcst to judge: the running interpreter may be older than the
-code (a ``match`` statement read by Python 3.9), and libcst knows newer grammar.
-
-A file larger than :data:`CHUNK_BYTES` is parsed as a series of smaller modules cut between
-module-level statements, and their statements are put together in one module: libcst's peak
-memory grows with the size of what it parses at once, and the statements come out the same.
+code (a ``match`` statement read by Python 3.9), and libcst knows newer grammar. Such a file is
+analysed from libcst's tree; one libcst rejects too raises :class:`libcst.ParserSyntaxError`.
 """
 from __future__ import annotations
 
@@ -24,14 +17,13 @@ import re
 import sys
 import tokenize
 import warnings
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Union
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Tuple, Union
 
-if TYPE_CHECKING:  # libcst is imported when a file is parsed, not when this module is
-    import libcst as cst
+if TYPE_CHECKING:  # the syntax tree's classes (and libcst) are imported when a file is parsed
+    import libcst
 
-# Files above this size are parsed in pieces of about this size.
-CHUNK_BYTES = 256 * 1024
+    from flaskmongo_lint import syntax
 
 # CPython messages that say the input is beyond its limits or not valid text, not merely newer
 # grammar: such a file is rejected before libcst sees it.
@@ -40,7 +32,6 @@ _REFUSED = re.compile(
     r"cannot contain null bytes|maximum recursion depth",
     re.IGNORECASE,
 )
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 # CPython's default recursion limit: whether a deep expression compiles must not depend on the
 # limit the analysis raises for itself.
 PYTHON_RECURSION_LIMIT = 1000
@@ -62,12 +53,9 @@ class Refused:
 
 @dataclass
 class Parsed:
-    """A parsed file: libcst's tree, CPython's (None when CPython could not read it but libcst
-    could), and, for a file parsed in pieces, each statement's own default indentation."""
+    """A parsed file: its syntax tree (a :class:`flaskmongo_lint.syntax.Module`)."""
 
-    tree: "cst.Module"
-    python: Optional[ast.Module]
-    indents: Dict[int, str] = field(default_factory=dict)  # id(statement) -> indentation
+    tree: "syntax.Module"
 
 
 def python_tree(text: str, path: str) -> Union[ast.Module, Refused, None]:
@@ -118,82 +106,60 @@ def decode(source: bytes) -> str:
 
 
 def parse(text: str, path: str) -> Union[Parsed, Refused]:
-    """libcst's tree of ``text`` (see the module docstring), or why it is refused. A syntax
-    error that libcst finds raises :class:`libcst.ParserSyntaxError`, as ``parse_module`` does."""
-    import libcst as cst
-
+    """The syntax tree of ``text`` (see the module docstring), or why it is refused (FM001): a
+    syntax error as libcst reports it, or a limit of CPython's. Call with a raised recursion
+    limit: the tree is as deep as the file's expressions."""
     python = python_tree(text, path)
     if isinstance(python, Refused):
         return python
-    if python is not None and len(text) > CHUNK_BYTES:
-        pieces = _pieces(text, python)
-        if len(pieces) > 1:
-            return _parse_pieces(pieces, python)
-    return Parsed(cst.parse_module(text), python)
+    if python is None:
+        import libcst
+
+        from flaskmongo_lint.syntax import from_libcst
+
+        try:
+            tree = libcst.parse_module(text)
+        except libcst.ParserSyntaxError as exc:
+            line, col, message = parse_error(exc, text)
+            return Refused(line, col, f"cannot parse: {message}")
+        return Parsed(from_libcst.convert(tree, text))
+    from flaskmongo_lint.syntax import from_ast
+
+    return Parsed(from_ast.convert(python, text))
 
 
-def _pieces(text: str, python: ast.Module) -> List[str]:
-    """``text`` cut before module-level statements, each piece about CHUNK_BYTES long. A cut
-    falls only at the start of a line where a statement (or its first decorator) begins and
-    that no earlier statement reaches."""
-    starts = [0]
-    for found in _NEWLINE.finditer(text):
-        starts.append(found.end())
-    cuts: List[int] = []
-    reached = 0  # the last line an earlier statement reaches
-    for stmt in python.body:
-        decorators = getattr(stmt, "decorator_list", None) or []
-        first = min([d.lineno for d in decorators] + [stmt.lineno])
-        if first > reached and first - 1 < len(starts):
-            cuts.append(starts[first - 1])
-        reached = max(reached, stmt.end_lineno or stmt.lineno)
-    pieces: List[str] = []
-    begin = 0
-    for cut in cuts:
-        if cut - begin >= CHUNK_BYTES:
-            pieces.append(text[begin:cut])
-            begin = cut
-    pieces.append(text[begin:])
-    return [p for p in pieces if p]
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)(?:: )?")
 
 
-def _parse_pieces(pieces: List[str], python: ast.Module) -> Parsed:
-    import libcst as cst
+def parse_error(exc: "libcst.ParserSyntaxError", text: str) -> Tuple[int, int, str]:
+    """(line, column, message) of a parse error: 1-based and inside the file.
 
-    body: List["cst.BaseStatement"] = []
-    indents: Dict[int, str] = {}
-    first: Optional["cst.Module"] = None
-    last: Optional["cst.Module"] = None
-    for piece in pieces:
-        module = cst.parse_module(piece)
-        if first is not None and (module.default_indent, module.default_newline) != (first.default_indent, first.default_newline):
-            module = _own_defaults(module)
-        first = first or module
-        last = module
-        for stmt in module.body:
-            indents[id(stmt)] = module.default_indent
-        body.extend(module.body)
-    assert first is not None and last is not None
-    tree = first.with_changes(body=body, footer=last.footer, has_trailing_newline=last.has_trailing_newline)
-    return Parsed(tree, python, indents)
-
-
-def _own_defaults(module: "cst.Module") -> "cst.Module":
-    """``module`` with its default indentation and newline written into every block and line
-    end that relied on them, so its statements print the same inside a module whose defaults
-    differ (a piece indented with tabs after one indented with spaces)."""
-    import libcst as cst
-
-    indent, newline = module.default_indent, module.default_newline
-
-    class Explicit(cst.CSTTransformer):
-        def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-            return updated if updated.indent is not None else updated.with_changes(indent=indent)
-
-        def leave_Newline(self, original: cst.Newline, updated: cst.Newline) -> cst.Newline:
-            return updated if updated.value is not None else updated.with_changes(value=newline)
-
-    return module.visit(Explicit())  # type: ignore[return-value]
+    libcst's message says "error at L:C" with C counted from 0, which is more exact than
+    raw_line/raw_column; at an unexpected end of file it names the line after the last one, and
+    that becomes the end of the last line, so editors, SARIF viewers and ``--show-source`` have a
+    real place to show. The "error at" part is cut from the message, which would contradict the
+    finding's own (1-based) position.
+    """
+    found = _ERROR_AT.search(exc.message)
+    if found:
+        line, col = int(found.group(1)), int(found.group(2)) + 1
+    else:
+        # A tokenizer error ("unterminated string literal") is placed at the start of the file;
+        # Python's own parser knows the line (the source is only parsed, never run).
+        line, col = exc.raw_line, exc.raw_column + 1
+        try:
+            ast.parse(text)
+        except SyntaxError as error:
+            if error.lineno:
+                line, col = error.lineno, error.offset or 1
+        except (ValueError, MemoryError, RecursionError):
+            pass
+    lines = text.splitlines() or [""]
+    if line > len(lines):
+        line, col = len(lines), len(lines[-1]) + 1
+    line = max(line, 1)
+    col = max(1, min(col, len(lines[line - 1]) + 1))
+    return line, col, _ERROR_AT.sub("", exc.message, count=1)
 
 
 def refused_size(size: int, limit: int) -> Refused:
@@ -208,4 +174,4 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-__all__ = ["CHUNK_BYTES", "Parsed", "Refused", "decode", "parse", "python_tree", "refused_size"]
+__all__ = ["Parsed", "Refused", "decode", "parse", "parse_error", "python_tree", "refused_size"]

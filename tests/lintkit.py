@@ -2,16 +2,32 @@
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
+from flaskmongo_lint import syntax
+from flaskmongo_lint.checker import DEEP_RECURSION
 from flaskmongo_lint.config import Config
+from flaskmongo_lint.parsing import Parsed, parse
 from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.runner import RunResult, run
 from flaskmongo_lint.settings import AnalysisSettings
 
 EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
+
+
+def syntax_tree(source: str, path: str = "module.py") -> syntax.CSTNode:
+    """The tree the analysis reads of ``source``, parsed as the checker parses it."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, DEEP_RECURSION))
+    try:
+        got = parse(source, path)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert isinstance(got, Parsed), got
+    return got.tree
 
 
 def write_tree(root: Path, files: Dict[str, str]) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import tracemalloc
 from typing import Tuple
 
-import libcst as cst
 
 from flaskmongo_lint.analysis.interp.engine import FILE_BUDGET, FUNCTION_BUDGET
 from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult
 from flaskmongo_lint.checker import check_source
 from flaskmongo_lint.settings import AnalysisSettings
+from lintkit import syntax_tree
 
 HEADER = """\
 from bson import ObjectId
@@ -27,7 +27,7 @@ MEMORY = 300 * 1024 * 1024  # bytes a module of this size may allocate at its pe
 def analyse(source: str) -> Tuple[ProjectResult, Project, int]:
     tracemalloc.start()
     try:
-        project = Project([ParsedModule("generated", "generated.py", cst.parse_module(source))], AnalysisSettings())
+        project = Project([ParsedModule("generated", "generated.py", syntax_tree(source))], AnalysisSettings())
         result = project.run()
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import textwrap
 from typing import List
 
-import libcst as cst
 import pytest
 
 from flaskmongo_lint.config import Config
@@ -16,7 +15,9 @@ from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.checker import check_source
 from flaskmongo_lint.fingerprints import assign_fingerprints, normalise_source, signature_of
 from flaskmongo_lint.runner import lint_source
+from flaskmongo_lint import syntax
 from flaskmongo_lint.settings import AnalysisSettings
+from lintkit import syntax_tree
 
 HANDLER = textwrap.dedent(
     """\
@@ -68,14 +69,14 @@ def test_code_and_strings_count(a: str, b: str) -> None:
 
 
 def test_signature_leaves_out_annotations_defaults_and_decorators() -> None:
-    plain = cst.parse_module("def get(self, note_id, *args, key=1, **kw):\n    pass\n").body[0]
-    typed = cst.parse_module(
+    plain = syntax_tree("def get(self, note_id, *args, key=1, **kw):\n    pass\n").body[0]
+    typed = syntax_tree(
         "@login_required\nasync def get(self, note_id: str, *args: int, key: int = 2, **kw) -> dict:\n    pass\n"
     ).body[0]
-    assert isinstance(plain, cst.FunctionDef) and isinstance(typed, cst.FunctionDef)
+    assert isinstance(plain, syntax.FunctionDef) and isinstance(typed, syntax.FunctionDef)
     assert signature_of(plain) == signature_of(typed) == "get(self, note_id, *args, key, **kw)"
-    only_kw = cst.parse_module("def f(a, /, b, *, c):\n    pass\n").body[0]
-    assert isinstance(only_kw, cst.FunctionDef)
+    only_kw = syntax_tree("def f(a, /, b, *, c):\n    pass\n").body[0]
+    assert isinstance(only_kw, syntax.FunctionDef)
     assert signature_of(only_kw, "K.f") == "K.f(a, /, b, *, c)"
 
 

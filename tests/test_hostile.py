@@ -24,8 +24,10 @@ from flaskmongo_lint.analysis.lattice import MAX_ITEMS, Entry
 from flaskmongo_lint.analysis.project import ParsedModule, Project, ProjectResult
 from flaskmongo_lint.checker import DEEP_RECURSION, check_source
 from flaskmongo_lint import parsing
-from flaskmongo_lint.parsing import CHUNK_BYTES, Parsed, parse
+from flaskmongo_lint.parsing import Parsed, parse
 from flaskmongo_lint.settings import AnalysisSettings
+from flaskmongo_lint import syntax
+from lintkit import syntax_tree
 
 HEADER = textwrap.dedent(
     """\
@@ -157,7 +159,7 @@ def test_every_hostile_file_finishes_with_its_findings_beside_a_normal_one(tmp_p
 def analyse(name: str, text: str) -> Tuple[Project, ProjectResult, int]:
     """The project analysis of one module, as the checker runs it (raised recursion limit), and
     the peak of the memory it allocated."""
-    tree = cst.parse_module(text)
+    tree = syntax_tree(text)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(DEEP_RECURSION)
     tracemalloc.start()
@@ -213,31 +215,26 @@ def test_what_cpython_refuses_never_reaches_libcst(name: str, sources: Dict[str,
     assert got.message.startswith("Python cannot compile this file: ")
 
 
-def test_a_large_file_parsed_in_pieces_is_the_file(sources: Dict[str, str]) -> None:
+def test_a_large_file_is_parsed_whole(sources: Dict[str, str]) -> None:
     text = sources["big_module"]
-    got = parse(text, "big_module.py")
-    assert isinstance(got, Parsed) and got.indents  # it was cut
-    assert len({id(s) for s in got.tree.body}) == len(got.tree.body)
-    assert got.tree.code == text
-    assert got.python is not None and len(got.python.body) == len(got.tree.body)
-    last = got.tree.body[-1]
-    assert isinstance(last, cst.FunctionDef) and last.name.value == "b"
+    tree = syntax_tree(text, "big_module.py")
+    assert len(tree.body) == len(ast.parse(text).body)
+    last = tree.body[-1]
+    assert isinstance(last, syntax.FunctionDef) and last.name.value == "b"
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
-def test_pieces_keep_positions_indentation_and_line_endings(newline: str) -> None:
-    """Statements after a cut are reported on their own lines, with their own indentation."""
-    filler = "".join(f'T{i} = "{"x" * 100}"\n' for i in range(CHUNK_BYTES // 100))
+def test_positions_in_a_large_file_with_tabs_and_line_endings(newline: str) -> None:
+    """Findings far down a large file, in blocks indented with tabs or spaces, sit on their own
+    lines and columns, whatever the line endings."""
+    filler = "".join(f'T{i} = "{"x" * 100}"\n' for i in range(3000))
     handler = '@app.get("/b/<item_id>")\ndef b(item_id):\n\treturn str(db.items.find_one({"_id": ObjectId(item_id)}))\n'
     text = (HEADER + filler + handler + filler + "class Late:\n  pass\n" + handler.replace("def b", "def c").replace("/b/", "/c/"))
     text = text.replace("\n", newline)
-    got = parse(text, "pieces.py")
-    assert isinstance(got, Parsed) and got.indents  # it was cut
-    assert got.tree.code == text
     lines = text.split(newline)
     expected = [(i + 1, "FM301") for i, line in enumerate(lines) if "ObjectId(item_id)" in line]
     assert len(expected) == 2
-    findings = check_source(text.encode(), "pieces.py", AnalysisSettings())
+    findings = check_source(text.encode(), "large.py", AnalysisSettings())
     assert [(f.line, f.code) for f in findings] == expected
     for f in findings:
         assert lines[f.line - 1][f.col - 1:].startswith("ObjectId(item_id)")

@@ -1,7 +1,7 @@
 """The abstract value's join and widening: a join keeps everything any path may carry."""
 from __future__ import annotations
 
-import libcst as cst
+from flaskmongo_lint import syntax
 
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, CONST, JSON_MAPPING, MAX_DEPTH, TEXT_KINDS, Element, Entry, Kind, Site, Value, add_element, client, join,
@@ -10,7 +10,7 @@ from flaskmongo_lint.analysis.lattice import (
 
 
 def site(text: str = "x") -> Site:
-    return Site("m", cst.Name(text), None)
+    return Site("m", syntax.Name(text), None)
 
 
 BODY = client(JSON_MAPPING, "request.get_json()")

@@ -1,19 +1,30 @@
-"""The cheap per-statement positions agree with libcst's whole-module PositionProvider."""
+"""The two ways to the syntax tree agree: CPython's ``ast`` (every file CPython can read) and
+libcst (grammar newer than the interpreter) give the same nodes, fields and positions, and
+positions agree with libcst's own PositionProvider, which the libcst way uses.
+
+Where ``ast`` cannot tell what libcst can, the trees differ on purpose (see
+:mod:`flaskmongo_lint.syntax.from_ast`): implicitly joined strings arrive joined, and the text
+of an f-string is kept as read. Places are compared for what a finding can point at (expressions,
+statements, arguments, elements); the helper nodes around them (a comparison's target, a
+parameter) and the names of an import, ``global``, ``nonlocal`` or a mapping or keyword pattern take an approximate place in the ``ast`` tree.
+"""
 from __future__ import annotations
 
+import ast
+import sys
 from pathlib import Path
+from typing import Iterator, List, Tuple
 
-import libcst as cst
+import libcst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from flaskmongo_lint.analysis.project import ParsedModule, Project
-from flaskmongo_lint.positions import Positions
-from flaskmongo_lint.rules import ALL_RULES
-from flaskmongo_lint.rules.base import Occurrence, RuleContext
+from flaskmongo_lint import parsing, syntax
+from flaskmongo_lint.checker import DEEP_RECURSION, check_source
 from flaskmongo_lint.settings import AnalysisSettings
+from flaskmongo_lint.syntax import from_ast, from_libcst
 
-FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures").rglob("*.py") if not (p.parent / "__init__.py").exists())
+HERE = Path(__file__).parent
+FIXTURES = sorted((HERE / "fixtures").rglob("*.py")) + sorted((HERE.parent / "examples").rglob("*.py"))
 
 TRICKY = b'''# header comment
 """Docstring."""
@@ -95,61 +106,140 @@ def n(i):
 SOURCES = [p.read_bytes() for p in FIXTURES] + [TRICKY, TWO_SPACES, TABS, CRLF, NESTED, NESTED.replace(b"    ", b"\t")]
 
 
-def reported_nodes(module: cst.Module):  # type: ignore[no-untyped-def]
+MORE = b'''x = ("a" "b", f"c{d!r:>{w}}" "e", b"f", 0x1F, 1_000, 2.5, 3j, ..., None, True)
+a, *b = c = d[1:2, ::3], e[(1, 2)], e[1, 2], f[*g] if sys.version_info >= (3, 11) else 0
+del a, b[0], c.d
+r = [i for i in x if i for j in i], {k: v for k, v in y}, {s for s in z}, (g for g in w)
+print(*a, key=1, **k); lambda p, /, q=1, *r, s, t=2, **u: p
+async def f(x: int = 1, *, y: "str") -> None:
+    async with a as (b, c), d:
+        async for i in j:
+            await k
+    yield; yield x; yield from y
+    global g; nonlocal h
+    raise A from B
+    assert x, "m"
+    x += 1; x: int = 2; y @= z
+    if not a and b or c and d: pass
+    elif 1 < a <= b is not c not in d: pass
+    else:
+        if e: pass
+    try: pass
+    except (A, B) as e: pass
+    except C: pass
+    else: pass
+    finally: pass
+    while x: break
+    else: continue
+class C(B, metaclass=M, **kw): x = 1
+from . import a as b
+from ..c.d import *
+import e.f as g, h
+@dec(1)
+class D: pass
+match p:
+    case 1 | "a" | None | -1: pass
+    case [x, *rest] | (x, y): pass
+    case {"k": v, **kw}: pass
+    case Point(1, y=2) as q if q: pass
+    case _: pass
+'''
+SOURCES = [p.read_bytes() for p in FIXTURES] + [TRICKY, TWO_SPACES, TABS, CRLF, NESTED, NESTED.replace(b"    ", b"\t"), MORE]
+
+# Fields whose values differ by design between the two ways (see the module docstring).
+_NOT_COMPARED = {"FormattedStringText": {"value"}}  # libcst keeps the text as written, ast as read
+
+
+def both(source: bytes) -> Tuple[syntax.CSTNode, syntax.CSTNode]:
+    text = parsing.decode(source)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(DEEP_RECURSION)
+    try:
+        return from_ast.convert(ast.parse(text), text), from_libcst.convert(libcst.parse_module(text), text)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+# What a finding can point at: these must have the same place both ways.
+_PLACED = (syntax.BaseExpression, syntax.BaseSmallStatement, syntax.BaseCompoundStatement, syntax.Arg,
+           syntax.Element, syntax.StarredElement, syntax.DictElement, syntax.Decorator)
+
+
+def _data(value: object) -> object:
+    """A plain field's value; nodes held as data (``async``, the dots of a relative import) by kind."""
+    if isinstance(value, syntax.CSTNode):
+        return type(value).__name__
+    if isinstance(value, list):
+        return [_data(v) for v in value]
+    return value
+
+
+def _joined(node: syntax.CSTNode) -> bool:
+    """A string that ``ast`` reads as one literal and libcst as several (``"a" "b"``)."""
+    return isinstance(node, syntax.ConcatenatedString)
+
+
+def differences(a: syntax.CSTNode, b: syntax.CSTNode, path: str = "") -> Iterator[str]:
+    """Where the ``ast`` tree ``a`` and the libcst tree ``b`` disagree (walked side by side)."""
+    stack: List[Tuple[syntax.CSTNode, syntax.CSTNode, str]] = [(a, b, path)]
+    while stack:
+        x, y, where = stack.pop()
+        kind = type(y).__name__
+        if _joined(y):
+            if not isinstance(x, (syntax.SimpleString, syntax.FormattedString)):
+                yield f"{where}: joined string is {type(x).__name__}"
+            continue
+        if type(x) is not type(y):
+            yield f"{where}: {type(x).__name__} != {kind}"
+            continue
+        for field in type(y).__slots__:
+            if field in type(y)._fields or field in _NOT_COMPARED.get(kind, ()):
+                continue
+            if _data(getattr(x, field)) != _data(getattr(y, field)):
+                yield f"{where}.{field}: {getattr(x, field)!r} != {getattr(y, field)!r}"
+        if isinstance(y, _PLACED) and not any(k in where for k in ("Import", "NameItem", "MatchKeyword", "MatchMapping")) and (x._p is None or y._p is None or x._p[:4] != y._p[:4]):
+            yield f"{where}: {kind} at {x._p and x._p[:4]} != {y._p and y._p[:4]}"
+        xs, ys = x.children, y.children
+        if len(xs) != len(ys):
+            yield f"{where}: {kind} has {len(xs)} children, not {len(ys)}"
+            continue
+        for i, (cx, cy) in enumerate(zip(xs, ys)):
+            stack.append((cx, cy, f"{where}/{kind}[{i}]"))
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s[:40].decode(errors="replace"))
+def test_ast_and_libcst_give_the_same_tree(source: bytes) -> None:
+    if b"match " in source and sys.version_info < (3, 10):
+        pytest.skip("CPython reads match statements from 3.10 on")
+    if b"f[*g]" in source and sys.version_info < (3, 11):
+        source = source.replace(b"f[*g]", b"f[g]")
+    a, b = both(source)
+    assert list(differences(a, b)) == []
+
+
+def test_the_comparison_sees_a_difference() -> None:
+    """The walk above can fail: a changed name, field or place is reported."""
+    a, b = both(b"x = f(a, k=1)\n")
+    call = b.body[0].body[0].value
+    call.args[1].keyword.value = "j"
+    assert any("value" in d for d in differences(a, b))
+    call.func._p = (9, 9, 9, 9, call.func._p[4])
+    assert any("Name at" in d for d in differences(a, b))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_findings_are_the_same_from_libcst(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file analysed from libcst's tree (as one CPython cannot read) has the same findings."""
+    source = path.read_bytes()
     settings = AnalysisSettings()
-    result = Project([ParsedModule("m", "m.py", module)], settings).run()
-    ctx = RuleContext(settings, result.evidence)
-    for root in result.roots:
-        for placed in root.summary.events:
-            for rule in ALL_RULES:
-                for report in rule().check(Occurrence(placed, root), ctx):
-                    yield report.site.node, report.site.top, report.site.stmt
+    from_cpython = check_source(source, path.name, settings)
+    monkeypatch.setattr(parsing, "python_tree", lambda text, name: None)
+    assert check_source(source, path.name, settings) == from_cpython
 
 
-@pytest.mark.parametrize("source", SOURCES)
-def test_positions_match_libcst(source: bytes) -> None:
-    module = cst.parse_module(source)
-    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    cheap = Positions(module, source)
-    by_top = Positions(module, source)
-    for node, top, stmt in reported_nodes(module):
-        start, end = whole[node].start, whole[node].end
-        expected = (start.line, start.column + 1, end.line, end.column + 1)
-        assert cheap.span(node, top, stmt) == expected  # the innermost statement alone
-        assert by_top.span(node, top) == expected  # the module-level statement
-
-
-@pytest.mark.parametrize("source", SOURCES)
-def test_positions_generated_only_as_far_as_wanted_are_the_same(source: bytes) -> None:
-    module = cst.parse_module(source)
-    reported = list(reported_nodes(module))
-    full = Positions(module, source)
-    partial = Positions(module, source)
-    for node, top, stmt in reported[::2]:  # some are wanted beforehand, the others are asked for later
-        partial.want(node, top, stmt)
-    for node, top, stmt in reported:
-        assert partial.span(node, top, stmt) == full.span(node, top, stmt)
-
-
-def test_tricky_source_positions() -> None:
-    module = cst.parse_module(TRICKY)
-    cheap = Positions(module, TRICKY)
-    placed = sorted(cheap.of(node, top, stmt) for node, top, stmt in reported_nodes(module))
-    assert placed == [(16, 38), (21, 9)]  # after comments between decorators; in a class method
-
-
-@pytest.mark.parametrize(("source", "column"), [(TWO_SPACES, 38), (TABS, 36)])
-def test_columns_in_a_file_not_indented_by_four_spaces(source: bytes, column: int) -> None:
-    module = cst.parse_module(source)
-    cheap = Positions(module, source)
-    assert [cheap.of(node, top, stmt) for node, top, stmt in reported_nodes(module)] == [(9, column)]
-
-
-def test_falls_back_when_ast_cannot_parse() -> None:
-    # libcst accepts this (it is lenient about some constructs); when ``ast`` cannot map the
-    # statements the whole-module pass is used instead.
-    module = cst.parse_module(TRICKY)
-    cheap = Positions(module, b"this is not python (")
-    node, top, stmt = next(iter(reported_nodes(module)))
-    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[node].start
-    assert cheap.of(node, top, stmt) == (whole.line, whole.column + 1)
+def test_spans_are_characters_not_bytes() -> None:
+    """CPython counts columns in UTF-8 bytes; findings count characters."""
+    tree, _ = both("t = 'é' + f(x)\n".encode())
+    call = tree.body[0].body[0].value.right
+    assert syntax.span(call) == (1, 11, 1, 15)
+    assert syntax.code_of(call) == "f(x)"

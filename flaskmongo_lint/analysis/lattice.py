@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional
 from flaskmongo_lint.analysis.kinds import Kind
 
 if TYPE_CHECKING:  # only in annotations: the models' tables import this module without libcst
-    import libcst as cst
+    from flaskmongo_lint import syntax as syn
 
 
 CLIENT_MAPPINGS: FrozenSet[Kind] = frozenset({Kind.MAPPING, Kind.JSON})
@@ -58,12 +58,12 @@ class Site:
     """A place in the code: a node of a module, and the module-level statement holding it."""
 
     module: str
-    node: cst.CSTNode
-    top: Optional[cst.CSTNode]
+    node: syn.CSTNode
+    top: Optional[syn.CSTNode]
     scope: str = field(default="", compare=False)  # the enclosing function's signature ("" at module level)
     # The innermost statement holding the node, when the walk knows it: its position is found
     # by generating the code of that statement alone, not of the whole module-level one.
-    stmt: Optional[cst.CSTNode] = field(default=None, compare=False)
+    stmt: Optional[syn.CSTNode] = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return f"Site({self.module}, {type(self.node).__name__}@{id(self.node):x})"

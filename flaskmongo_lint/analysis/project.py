@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
 from flaskmongo_lint.analysis.collect import Syntax, collect
 from flaskmongo_lint.analysis.events import Caught, Operation, OpKind
@@ -39,7 +39,7 @@ T = TypeVar("T")
 class ParsedModule:
     name: str  # the module's key: its dotted name, unique in the run
     path: str
-    tree: cst.Module
+    tree: syn.Module
     is_package: bool = False
     import_name: str = ""  # the name imports use, when it differs from the key
 
@@ -244,12 +244,12 @@ class Project:
         return client(frozenset({kind}), origin, site)
 
     def param_site(self, ref: Ref, name: str) -> Site:
-        syn = self.syntax[ref.module].functions[ref.name]
-        p = syn.node.params
+        function = self.syntax[ref.module].functions[ref.name]
+        p = function.node.params
         for param in (*p.posonly_params, *p.params, *p.kwonly_params):
             if param.name.value == name:
-                return Site(ref.module, param.name, syn.top)
-        return Site(ref.module, syn.node.name, syn.top)
+                return Site(ref.module, param.name, function.top)
+        return Site(ref.module, function.node.name, function.top)
 
     # ------------------------------------------------------------------ decorators and hooks, by their bodies
     def verdict(self, module: str, dec: DecoratorRef) -> Verdict:
@@ -319,12 +319,12 @@ class Project:
         node = self.syntax[decorator.module].functions[decorator.name].node
         for stmt in _returns(node):
             value = stmt.value
-            if isinstance(value, cst.Call) and value.args and isinstance(value.args[0].value, cst.Name) and \
+            if isinstance(value, syn.Call) and value.args and isinstance(value.args[0].value, syn.Name) and \
                     value.args[0].value.value == view_param:
                 func = value.func
-                called = isinstance(func, cst.Call)
-                target = func.func if isinstance(func, cst.Call) else func
-                from flaskmongo_lint.analysis.cstutil import dotted
+                called = isinstance(func, syn.Call)
+                target = func.func if isinstance(func, syn.Call) else func
+                from flaskmongo_lint.analysis.syntaxutil import dotted
 
                 text = dotted(target)
                 if text is None:
@@ -375,13 +375,13 @@ def _function_ref(value: Value) -> Optional[Ref]:
     return Ref(RefKind.FUNCTION, module, qual)
 
 
-def _returns(fn: cst.FunctionDef):  # type: ignore[no-untyped-def]
-    stack: List[cst.CSTNode] = [fn.body]
+def _returns(fn: syn.FunctionDef):  # type: ignore[no-untyped-def]
+    stack: List[syn.CSTNode] = [fn.body]
     while stack:
         n = stack.pop()
-        if isinstance(n, cst.Return):
+        if isinstance(n, syn.Return):
             yield n
-        elif isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        elif isinstance(n, (syn.FunctionDef, syn.ClassDef, syn.Lambda)):
             continue
         else:
             stack.extend(n.children)

@@ -26,7 +26,7 @@ MAX_NESTING = 3  # levels of sub-documents whose keys are read
 _NUMERIC_UPDATES = frozenset({"$inc", "$mul"})
 
 if TYPE_CHECKING:  # libcst is loaded when a file is parsed: the rules' metadata must not need it
-    import libcst as cst
+    from flaskmongo_lint import syntax as syn
 
 
 @dataclass
@@ -77,13 +77,13 @@ def _written(coll: str, value: Value, prefix: str, operator: Optional[str], dept
             yield from _written(coll, e.value, path, None, depth + 1)
 
 
-def _typed(node: "cst.CSTNode") -> bool:
+def _typed(node: "syn.CSTNode") -> bool:
     """A number or a boolean written as a literal."""
-    import libcst as cst
+    from flaskmongo_lint import syntax as syn
 
-    if isinstance(node, cst.UnaryOperation):
+    if isinstance(node, syn.UnaryOperation):
         node = node.expression
-    return isinstance(node, (cst.Integer, cst.Float)) or (isinstance(node, cst.Name) and node.value in ("True", "False"))
+    return isinstance(node, (syn.Integer, syn.Float)) or (isinstance(node, syn.Name) and node.value in ("True", "False"))
 
 
 def is_secret(path: str, settings: AnalysisSettings) -> bool:

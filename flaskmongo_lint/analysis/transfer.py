@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import FrozenSet, Optional, Sequence, Tuple, Union
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
 from flaskmongo_lint.analysis.events import Caught, Event
 from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Obj, ObjKind, Site, Value
@@ -22,7 +22,7 @@ class ArgVal:
     """One evaluated argument of a call."""
 
     value: Value
-    node: cst.BaseExpression
+    node: syn.BaseExpression
     site: Site
     keyword: Optional[str] = None
     star: str = ""  # "", "*" or "**"

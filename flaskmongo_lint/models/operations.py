@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import FrozenSet, List, Optional, Tuple
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
-from flaskmongo_lint.analysis.cstutil import base_name, dotted, simple_name
+from flaskmongo_lint.analysis.syntaxutil import base_name, dotted, simple_name
 from flaskmongo_lint.analysis.events import Arg, Event, JavaScriptCall, Operation, OpKind
 from flaskmongo_lint.analysis.lattice import CLEAN, EMPTY, Entry, Obj, ObjKind, Record, Site, Value, join_all
 from flaskmongo_lint.analysis.transfer import CallSite, Outcome
@@ -33,7 +33,7 @@ def model(tag: Tag, name: Optional[str] = None) -> Value:
 def receiver_name(call: CallSite) -> Optional[str]:
     """The text of a method call's receiver, to name an unknown collection by."""
     node = call.site.node
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+    if isinstance(node, syn.Call) and isinstance(node.func, syn.Attribute):
         text = dotted(node.func.value)
         if text is not None:
             return text.rsplit(".", 1)[-1]
@@ -54,7 +54,7 @@ def build(method: str, spec: pm.Method, collection_name: Optional[str], call: Ca
     if docs is not None:
         if spec.many_documents and docs.value.elements is not None:
             # Written in the call: each document where it is; built elsewhere: at the argument.
-            inline = isinstance(docs.site.node, (cst.List, cst.Tuple, cst.ListComp))
+            inline = isinstance(docs.site.node, (syn.List, syn.Tuple, syn.ListComp))
             documents = tuple(Arg(e.value, e.site if inline else docs.site) for e in docs.value.elements)
             if docs.value.kinds:
                 documents += (docs,)
@@ -221,9 +221,9 @@ def _flag(entry: Entry) -> Optional[bool]:
     """Whether a projection entry keeps its field: ``0``/``False`` leave it out, ``1``/``True``,
     ``"$path"`` or an expression keep (or compute) it; None when the analysis cannot tell."""
     node = entry.site.node
-    if isinstance(node, (cst.Integer, cst.Float)):
+    if isinstance(node, (syn.Integer, syn.Float)):
         return node.evaluated_value != 0
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+    if isinstance(node, syn.Name) and node.value in ("True", "False"):
         return node.value == "True"
     if entry.value.shape is not None or entry.value.literal is not None:
         return True
@@ -290,14 +290,14 @@ def _holds_identity(value: Value) -> bool:
     return False
 
 
-def _selected_by(node: cst.CSTNode) -> Optional[str]:
+def _selected_by(node: syn.CSTNode) -> Optional[str]:
     """The variable a filter value was read from (``ObjectId(pid)`` -> ``pid``)."""
     expr = node
-    while isinstance(expr, cst.Call) and len(expr.args) >= 1 and isinstance(expr.func, (cst.Name, cst.Attribute)):
+    while isinstance(expr, syn.Call) and len(expr.args) >= 1 and isinstance(expr.func, (syn.Name, syn.Attribute)):
         expr = expr.args[0].value
-    if isinstance(expr, cst.Call) and simple_name(expr.func) is None:
+    if isinstance(expr, syn.Call) and simple_name(expr.func) is None:
         return None
-    return base_name(expr) if isinstance(expr, cst.BaseExpression) else None
+    return base_name(expr) if isinstance(expr, syn.BaseExpression) else None
 
 
 holds_identity = _holds_identity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Optional
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
 from flaskmongo_lint.analysis.lattice import (
     ANY_FIELD, CLEAN, CONST, EMPTY, JSON_MAPPING, NUMBER_KINDS, OPAQUE_KINDS, TEXT_KINDS, Element, Entry, Kind, Site,
@@ -40,7 +40,7 @@ OPAQUE_CALLS = frozenset({"uuid.UUID"})
 SANITIZERS = frozenset({"mongosanitizer.sanitizer.sanitize", "mongosanitizer.sanitize"})
 
 # A site for the synthetic elements iteration yields (the tuples of enumerate/zip/items): never reported.
-_NO_SITE = Site("", cst.Name("_"), None)
+_NO_SITE = Site("", syn.Name("_"), None)
 
 ID_FIELD = "_id"
 ITEM_METHODS = frozenset({"get", "pop", "setdefault", "get_all"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import FrozenSet, Optional, Protocol
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
-from flaskmongo_lint.analysis.cstutil import code_of, simple_name
+from flaskmongo_lint.analysis.syntaxutil import code_of, simple_name
 from flaskmongo_lint.analysis.events import Arg, Caught, Event, FieldRead, ObjectIdCall, Response
 from flaskmongo_lint.analysis.lattice import (
     CLEAN, EMPTY, JSON_MAPPING, TEXT_KINDS, Kind, Obj, ObjKind, Site, Value, client, item_of, records_in,
@@ -354,7 +354,7 @@ class Semantics:
                 return TestOutcome(privileged=True)
         return None
 
-    def role_test(self, value: Value, node: cst.BaseExpression) -> bool:
+    def role_test(self, value: Value, node: syn.BaseExpression) -> bool:
         """Whether testing ``value`` (written as ``node``) tests a role of the caller."""
         if not (value.identity or value.stored_key is not None):
             return False
@@ -380,8 +380,8 @@ class Semantics:
             return bson.BOTH
         return bson.CAUGHT_BY.get(name, EMPTY)
 
-    def _positive_type(self, node: cst.BaseExpression) -> Optional[Kind]:
-        names = [simple_name(e.value) for e in node.elements] if isinstance(node, cst.Tuple) else [simple_name(node)]
+    def _positive_type(self, node: syn.BaseExpression) -> Optional[Kind]:
+        names = [simple_name(e.value) for e in node.elements] if isinstance(node, syn.Tuple) else [simple_name(node)]
         kinds = [python.TYPE_KINDS.get(n or "") for n in names]
         if not kinds or any(k is None for k in kinds):
             return None

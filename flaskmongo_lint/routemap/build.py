@@ -18,8 +18,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-import libcst as cst
-
 from flaskmongo_lint import checker, runner
 from flaskmongo_lint.analysis.endpoints import HandlerRecord, handler_records
 from flaskmongo_lint.analysis.facts import RegistrationKind
@@ -34,7 +32,7 @@ from flaskmongo_lint.models import restful
 from flaskmongo_lint.models.tags import Tag
 from flaskmongo_lint.modules import SourceFile
 from flaskmongo_lint.parsing import decode
-from flaskmongo_lint.positions import Positions
+from flaskmongo_lint.syntax import span
 from flaskmongo_lint.routemap.model import UNKNOWN_COLLECTION, Endpoint, MappedOperation, RouteMap
 
 UNKNOWN_RULE = "?"
@@ -105,7 +103,7 @@ def map_group(group: Sequence[SourceFile], config: Config) -> GroupMap:
 def _map_group(group: Sequence[SourceFile], config: Config) -> GroupMap:
     settings = config.analysis
     out = checker.ProjectFindings({f.path: [] for f in group})
-    parsed, sources, _ = checker.parse_files(group, out)
+    parsed, sources = checker.parse_files(group, out)
     problems = [(f.path, f.message) for found in out.findings.values() for f in found]
     problems += [(path, f"internal error: {error}") for path, (error, _) in out.errors.items()]
     if not parsed:
@@ -118,14 +116,7 @@ def _map_group(group: Sequence[SourceFile], config: Config) -> GroupMap:
     reports: Dict[Tuple[str, str], List[Tuple[str, Site]]] = {}
     for root, code, report in checker.rule_reports(result, settings):
         reports.setdefault((root.module, root.qualname), []).append((code, report.site))
-    places = _Places(paths, {m.name: m.tree for m in parsed}, sources)
-    for record in records:  # every position is asked for once it is known which are wanted
-        syn = project.syntax[record.root.module].functions[record.root.qualname]
-        places.want(Site(record.root.module, syn.node.name, syn.top))
-        for o in record.operations:
-            places.want(o.op.site)
-        for _, site in reports.get((record.root.module, record.root.qualname), ()):
-            places.want(site)
+    places = _Places(paths, sources)
     endpoints: List[Endpoint] = []
     for record in records:
         if record.root.module in result.errors:
@@ -138,8 +129,8 @@ def _map_group(group: Sequence[SourceFile], config: Config) -> GroupMap:
 def _endpoints(record: HandlerRecord, project: Project, places: "_Places", codes: Tuple[str, ...]) -> List[Endpoint]:
     root = record.root
     handler = record.handler
-    syn = project.syntax[root.module].functions[root.qualname]
-    path, line = places.line(Site(root.module, syn.node.name, syn.top))
+    function = project.syntax[root.module].functions[root.qualname]
+    path, line = places.line(Site(root.module, function.node.name, function.top))
     operations: List[MappedOperation] = []
     seen: Set[Tuple[str, int, str, str, str]] = set()
     for o in record.operations:
@@ -273,25 +264,14 @@ def _literal(value: object) -> str:
 
 # ---------------------------------------------------------------------- positions
 class _Places:
-    """Positions of sites in the group's modules, computed only for what the map shows."""
+    """Positions of sites in the group's modules (each node carries its own place)."""
 
-    def __init__(self, paths: Dict[str, str], trees: Dict[str, cst.Module], sources: Dict[str, bytes]) -> None:
-        self.paths, self.trees, self.sources = paths, trees, sources
-        self._positions: Dict[str, Positions] = {}
+    def __init__(self, paths: Dict[str, str], sources: Dict[str, bytes]) -> None:
+        self.paths, self.sources = paths, sources
         self._texts: Dict[str, str] = {}
 
-    def _of(self, module: str) -> Positions:
-        found = self._positions.get(module)
-        if found is None:
-            found = self._positions[module] = Positions(self.trees[module], self.sources[module])
-        return found
-
-    def want(self, site: Site) -> None:
-        if site.module in self.trees:
-            self._of(site.module).want(site.node, site.top)
-
     def span(self, site: Site) -> Tuple[int, int, int, int]:
-        return self._of(site.module).span(site.node, site.top)
+        return span(site.node)
 
     def line(self, site: Site) -> Tuple[str, int]:
         return self.paths[site.module], self.span(site)[0]

@@ -37,11 +37,11 @@ def exposed(record: Record, root: Root, ctx: RuleContext) -> List[Tuple[str, Sit
 def carriers(value: Value, site: Site) -> Iterator[Tuple[Value, Site]]:
     """Where in a sent expression a whole document is: the entries and elements of a literal written
     at the sink (``jsonify({"user": user})``, ``return user, 200``), else the expression itself."""
-    import libcst as cst  # loaded with the parser; a rule runs only on parsed code
+    from flaskmongo_lint import syntax as syn
 
     node = site.node
     # Literals written at the sink: the finding goes on the entry or element that holds the document.
-    if isinstance(node, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+    if isinstance(node, (syn.Dict, syn.List, syn.Tuple, syn.Set)):
         children = {id(el.value) for el in node.elements}
         for part in (*(value.shape or ()), *(value.elements or ())):
             if id(part.site.node) in children and records_in(part.value):
@@ -53,7 +53,7 @@ def carriers(value: Value, site: Site) -> Iterator[Tuple[Value, Site]]:
 
 
 def _order(record: Record) -> Tuple[str, str, str]:
-    from flaskmongo_lint.analysis.cstutil import code_of
+    from flaskmongo_lint.analysis.syntaxutil import code_of
 
     return record.source or "", record.read.module, code_of(record.read.node)
 

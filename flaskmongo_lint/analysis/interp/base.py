@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Protocol, Set, Tuple
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
 from flaskmongo_lint.analysis.events import Caught, Event, Placed
 from flaskmongo_lint.analysis.facts import FunctionFacts, ModuleFacts
@@ -36,9 +36,9 @@ class EngineView(Protocol):
     def nested(self, module: str, parent: Optional[str], name: str) -> Optional[Ref]: ...
     def free_names(self, ref: Ref) -> FrozenSet[str]: ...
     def default_value(self, ref: Ref, param: str) -> Value: ...
-    def constant_container(self, module: str, expr: cst.BaseExpression) -> bool: ...
+    def constant_container(self, module: str, expr: syn.BaseExpression) -> bool: ...
     def validated(self, value: Value) -> Value: ...
-    def is_store(self, module: str, expr: cst.BaseExpression) -> bool: ...
+    def is_store(self, module: str, expr: syn.BaseExpression) -> bool: ...
     def stored(self, attr: str) -> Optional[Value]: ...
 
 
@@ -81,7 +81,7 @@ class WalkerBase:
     ref: Optional[Ref]  # the function walked (None: module-level code)
     fn: Optional[FunctionFacts]
     cls: Optional[Ref]  # its class
-    top: Optional[cst.CSTNode]
+    top: Optional[syn.CSTNode]
     closure: Dict[str, Value]
     found: Effects
     caught_stack: List[FrozenSet[Caught]]
@@ -93,9 +93,9 @@ class WalkerBase:
     truncated: bool
 
     scope: str = ""  # the walked function's signature, for the sites it makes
-    here: Optional[cst.CSTNode] = None  # the statement being walked, for the sites it makes
+    here: Optional[syn.CSTNode] = None  # the statement being walked, for the sites it makes
 
-    def site(self, node: cst.CSTNode) -> Site:
+    def site(self, node: syn.CSTNode) -> Site:
         return Site(self.module, node, self.top, self.scope, self.here)
 
     @property
@@ -116,34 +116,34 @@ class WalkerBase:
         state.alive = False
 
     # --- implemented by the parts -----------------------------------------------------------
-    def eval(self, node: Optional[cst.BaseExpression], state: State) -> Value:  # pragma: no cover
+    def eval(self, node: Optional[syn.BaseExpression], state: State) -> Value:  # pragma: no cover
         raise NotImplementedError
 
-    def refine(self, test: cst.BaseExpression, state: State) -> Tuple[State, State, Value]:  # pragma: no cover
+    def refine(self, test: syn.BaseExpression, state: State) -> Tuple[State, State, Value]:  # pragma: no cover
         raise NotImplementedError
 
-    def bind(self, target: cst.BaseExpression, value: Value, state: State) -> None:  # pragma: no cover
+    def bind(self, target: syn.BaseExpression, value: Value, state: State) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def path_key(self, expr: cst.BaseExpression) -> Optional[str]:  # pragma: no cover
+    def path_key(self, expr: syn.BaseExpression) -> Optional[str]:  # pragma: no cover
         raise NotImplementedError
 
-    def mark_owned(self, expr: cst.BaseExpression, state: State) -> None:  # pragma: no cover
+    def mark_owned(self, expr: syn.BaseExpression, state: State) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def mark_validated(self, expr: cst.BaseExpression, state: State) -> None:  # pragma: no cover
+    def mark_validated(self, expr: syn.BaseExpression, state: State) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def block(self, stmts, state: State) -> State:  # type: ignore[no-untyped-def]  # pragma: no cover
         raise NotImplementedError
 
-    def e_call(self, node: cst.Call, state: State) -> Value:  # pragma: no cover
+    def e_call(self, node: syn.Call, state: State) -> Value:  # pragma: no cover
         raise NotImplementedError
 
-    def evaluate_call(self, node: cst.Call, state: State):  # type: ignore[no-untyped-def]  # pragma: no cover
+    def evaluate_call(self, node: syn.Call, state: State):  # type: ignore[no-untyped-def]  # pragma: no cover
         raise NotImplementedError
 
-    def dict_key(self, key: cst.BaseExpression, state: State) -> Value:  # pragma: no cover
+    def dict_key(self, key: syn.BaseExpression, state: State) -> Value:  # pragma: no cover
         raise NotImplementedError
 
     def iter_item(self, iterable: Value) -> Value:  # pragma: no cover

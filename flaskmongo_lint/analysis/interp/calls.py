@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
-from flaskmongo_lint.analysis.cstutil import dotted
+from flaskmongo_lint.analysis.syntaxutil import dotted
 from flaskmongo_lint.analysis.facts import FunctionFacts, ParamKind
 from flaskmongo_lint.analysis.index import Ref, RefKind
 from flaskmongo_lint.analysis.interp.base import WalkerBase
@@ -42,10 +42,10 @@ class CallInfo:
 
 
 class Calls(WalkerBase):
-    def e_call(self, node: cst.Call, state: State) -> Value:
+    def e_call(self, node: syn.Call, state: State) -> Value:
         return self.evaluate_call(node, state).value
 
-    def eval_args(self, node: cst.Call, state: State) -> Tuple[ArgVal, ...]:
+    def eval_args(self, node: syn.Call, state: State) -> Tuple[ArgVal, ...]:
         out = []
         for a in node.args:
             value = self.eval(a.value, state)
@@ -53,13 +53,13 @@ class Calls(WalkerBase):
             out.append(ArgVal(value, a.value, self.site(a.value), a.keyword.value if a.keyword else None, star))
         return tuple(out)
 
-    def evaluate_call(self, node: cst.Call, state: State) -> CallInfo:
+    def evaluate_call(self, node: syn.Call, state: State) -> CallInfo:
         func = node.func
         args = self.eval_args(node, state)
         cs = CallSite(self.site(node), args, self.caught)
-        if isinstance(func, cst.Attribute):
+        if isinstance(func, syn.Attribute):
             return self.method_call(node, func, cs, state)
-        if isinstance(func, cst.Name):
+        if isinstance(func, syn.Name):
             name = func.value
             local = state.env.get(name)
             if local is None:
@@ -108,7 +108,7 @@ class Calls(WalkerBase):
             return CallInfo(unknown(cs.args, foreign=True), cs, ref.name, ref.last)
         return CallInfo(unknown(cs.args), cs, None, name)
 
-    def method_call(self, node: cst.Call, func: cst.Attribute, cs: CallSite, state: State) -> CallInfo:
+    def method_call(self, node: syn.Call, func: syn.Attribute, cs: CallSite, state: State) -> CallInfo:
         name = func.attr.value
         text = dotted(func)
         head = text.split(".")[0] if text else None
@@ -125,7 +125,7 @@ class Calls(WalkerBase):
         info = self._method_of_value(func, name, cs, state)
         return info if external is None else CallInfo(info.value, cs, external, name, info.base, info.project)
 
-    def _method_of_value(self, func: cst.Attribute, name: str, cs: CallSite, state: State) -> CallInfo:
+    def _method_of_value(self, func: syn.Attribute, name: str, cs: CallSite, state: State) -> CallInfo:
         base = self.eval(func.value, state)
         obj = base.obj
         if obj is not None and obj.kind is ObjKind.MODULE and obj.ref:
@@ -153,7 +153,7 @@ class Calls(WalkerBase):
         return CallInfo(unknown(cs.args, foreign=obj is not None and obj.kind is ObjKind.FOREIGN), cs, None, name, base)
 
     # ------------------------------------------------------------------ effects
-    def apply(self, out: Outcome, cs: CallSite, state: State, receiver: Optional[cst.BaseExpression] = None) -> Value:
+    def apply(self, out: Outcome, cs: CallSite, state: State, receiver: Optional[syn.BaseExpression] = None) -> Value:
         """Fold a model's answer into the walk."""
         for event in out.events:
             self.emit(event, state)

@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
 from flaskmongo_lint.analysis.collect import Syntax
-from flaskmongo_lint.analysis.cstutil import dotted, signature_of, string_value, suite
+from flaskmongo_lint.analysis.syntaxutil import dotted, signature_of, string_value, suite
 from flaskmongo_lint.analysis.index import ProjectIndex, Ref, RefKind
 from flaskmongo_lint.analysis.interp.state import State
 from flaskmongo_lint.analysis.interp.walker import Walker
@@ -179,8 +179,8 @@ class Engine:
 
     def walk(self, ref: Ref, params: Dict[str, Value], closure: Dict[str, Value]) -> Summary:
         fn = self.index.function(ref)
-        syn = self.syntax.get(ref.module)
-        node = syn.functions.get(ref.name) if syn is not None else None
+        module_syntax = self.syntax.get(ref.module)
+        node = module_syntax.functions.get(ref.name) if module_syntax is not None else None
         if fn is None or node is None:
             return UNKNOWN
         self.reached.add(ref.key)
@@ -231,7 +231,7 @@ class Engine:
             return Value(obj=Obj(ObjKind.MODULE, ref.module))
         if ref.kind is RefKind.BINDING:
             return self.binding_value(ref)
-        found = self.semantics.external(ref.name, Site("", cst.Name("_"), None))
+        found = self.semantics.external(ref.name, Site("", syn.Name("_"), None))
         return found if found is not None else CLEAN
 
     def binding_value(self, ref: Ref) -> Value:
@@ -241,8 +241,8 @@ class Engine:
             return self._bindings[key]
         if key in self._evaluating:
             return CLEAN
-        syn = self.syntax.get(ref.module)
-        exprs = syn.bindings.get(ref.name, []) if syn is not None else []
+        module_syntax = self.syntax.get(ref.module)
+        exprs = module_syntax.bindings.get(ref.name, []) if module_syntax is not None else []
         self._evaluating.add(key)
         try:
             walker = Walker(self, ref.module, None, None, None, {}, {}, FUNCTION_BUDGET)
@@ -284,8 +284,8 @@ class Engine:
             return self._class_attrs[key]
         if key in self._evaluating:
             return None
-        syn = self.syntax.get(owner.module)
-        exprs = syn.class_attributes.get((owner.name, attr), []) if syn is not None else []
+        module_syntax = self.syntax.get(owner.module)
+        exprs = module_syntax.class_attributes.get((owner.name, attr), []) if module_syntax is not None else []
         self._evaluating.add(key)
         try:
             walker = Walker(self, owner.module, None, None, None, {}, {}, FUNCTION_BUDGET)
@@ -302,7 +302,7 @@ class Engine:
             return self.index.resolve_name(module, name)
         return self.index.nested_function(module, parent, name)
 
-    def signature(self, ref: Ref, node: cst.FunctionDef) -> str:
+    def signature(self, ref: Ref, node: syn.FunctionDef) -> str:
         """``Qual.name(params)``: where in the code a finding is, for its fingerprint."""
         found = self._signatures.get(ref.key)
         if found is None:
@@ -313,13 +313,13 @@ class Engine:
         """The names a nested function's body mentions (its enclosing variables among them)."""
         key = ref.key
         if key not in self._free:
-            syn = self.syntax[ref.module].functions.get(ref.name)
+            function = self.syntax[ref.module].functions.get(ref.name)
             names: Set[str] = set()
-            if syn is not None:
-                stack: List[cst.CSTNode] = [syn.node.body]
+            if function is not None:
+                stack: List[syn.CSTNode] = [function.node.body]
                 while stack:
                     n = stack.pop()
-                    if isinstance(n, cst.Name):
+                    if isinstance(n, syn.Name):
                         names.add(n.value)
                     stack.extend(n.children)
             self._free[key] = frozenset(names)
@@ -330,26 +330,26 @@ class Engine:
         key = (ref.key, param)
         if key not in self._defaults:
             value = CLEAN
-            syn = self.syntax[ref.module].functions.get(ref.name)
-            if syn is not None:
-                p = syn.node.params
+            function = self.syntax[ref.module].functions.get(ref.name)
+            if function is not None:
+                p = function.node.params
                 for candidate in (*p.posonly_params, *p.params, *p.kwonly_params):
                     if candidate.name.value == param and candidate.default is not None:
                         d = candidate.default
-                        if isinstance(d, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)) or \
-                                (isinstance(d, cst.Name) and d.value in ("None", "True", "False")):
+                        if isinstance(d, (syn.Integer, syn.Float, syn.SimpleString, syn.ConcatenatedString)) or \
+                                (isinstance(d, syn.Name) and d.value in ("None", "True", "False")):
                             value = Value(const=True, literal=string_value(d))
             self._defaults[key] = value
         return self._defaults[key]
 
-    def constant_container(self, module: str, expr: cst.BaseExpression) -> bool:
+    def constant_container(self, module: str, expr: syn.BaseExpression) -> bool:
         """A literal collection of constants, or a module-level name bound to one."""
-        if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
-            return all(string_value(e.value) is not None or isinstance(e.value, (cst.Integer, cst.Float))
+        if isinstance(expr, (syn.Set, syn.List, syn.Tuple)):
+            return all(string_value(e.value) is not None or isinstance(e.value, (syn.Integer, syn.Float))
                        for e in expr.elements)
-        if isinstance(expr, cst.Dict):
-            return all(isinstance(e, cst.DictElement) and string_value(e.key) is not None for e in expr.elements)
-        if isinstance(expr, (cst.Name, cst.Attribute)):
+        if isinstance(expr, syn.Dict):
+            return all(isinstance(e, syn.DictElement) and string_value(e.key) is not None for e in expr.elements)
+        if isinstance(expr, (syn.Name, syn.Attribute)):
             value = self._constant_value(module, expr)
             if value is None:
                 return False
@@ -357,12 +357,12 @@ class Engine:
                 return all(e.value.const for e in value.elements)
             if value.shape is not None:
                 return all(e.key is not None for e in value.shape)
-        if isinstance(expr, cst.Call) and expr.args and isinstance(expr.func, cst.Name) and \
+        if isinstance(expr, syn.Call) and expr.args and isinstance(expr.func, syn.Name) and \
                 expr.func.value in ("frozenset", "set", "tuple", "list"):
             return self.constant_container(module, expr.args[0].value)
         return False
 
-    def _constant_value(self, module: str, expr: cst.BaseExpression) -> Optional[Value]:
+    def _constant_value(self, module: str, expr: syn.BaseExpression) -> Optional[Value]:
         text = dotted(expr)
         if text is None:
             return None
@@ -375,8 +375,8 @@ class Engine:
         return self.semantics.validated(value)
 
     # ------------------------------------------------------------------ the request globals (g)
-    def is_store(self, module: str, expr: cst.BaseExpression) -> bool:
-        if not isinstance(expr, cst.Name):
+    def is_store(self, module: str, expr: syn.BaseExpression) -> bool:
+        if not isinstance(expr, syn.Name):
             return False
         key = (module, expr.value)
         if key not in self._rg:
@@ -397,7 +397,7 @@ class Engine:
             writes: Dict[str, List[Value]] = {}
             for m in self.index.modules.values():
                 for fn in m.functions.values():
-                    if not any(self.is_store(m.name, cst.Name(t.split(".")[0]))
+                    if not any(self.is_store(m.name, syn.Name(t.split(".")[0]))
                                for t in fn.attribute_writes if t.count(".") == 1):
                         continue
                     summary = sub.call(Ref(RefKind.FUNCTION, m.name, fn.qualname), {}, {})

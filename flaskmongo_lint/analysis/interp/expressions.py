@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import FrozenSet, List, Optional, Tuple
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
-from flaskmongo_lint.analysis.cstutil import code_of, dotted, leading_text, string_value
+from flaskmongo_lint.analysis.syntaxutil import code_of, dotted, leading_text, string_value
 from flaskmongo_lint.analysis.interp.base import WalkerBase, assign_state
 from flaskmongo_lint.analysis.interp.state import State, join_states
 from flaskmongo_lint.analysis.lattice import (
@@ -24,7 +24,7 @@ _CONSTANT_NAMES = {"None", "True", "False", "NotImplemented", "Ellipsis", "__nam
 
 
 class Expressions(WalkerBase):
-    def eval(self, node: Optional[cst.BaseExpression], state: State) -> Value:
+    def eval(self, node: Optional[syn.BaseExpression], state: State) -> Value:
         if node is None:
             return CLEAN
         handler = _DISPATCH.get(type(node))
@@ -33,7 +33,7 @@ class Expressions(WalkerBase):
         return CLEAN
 
     # ------------------------------------------------------------------ leaves of the tree
-    def e_name(self, node: cst.Name, state: State) -> Value:
+    def e_name(self, node: syn.Name, state: State) -> Value:
         found = state.env.get(node.value)
         if found is None:
             found = self.closure.get(node.value)
@@ -43,25 +43,25 @@ class Expressions(WalkerBase):
             return CONST
         return self.engine.name_value(self.module, node.value, self.site(node))
 
-    def e_const(self, node: cst.BaseExpression, state: State) -> Value:
+    def e_const(self, node: syn.BaseExpression, state: State) -> Value:
         return CONST
 
-    def e_string(self, node: cst.BaseExpression, state: State) -> Value:
+    def e_string(self, node: syn.BaseExpression, state: State) -> Value:
         return Value(literal=string_value(node), const=True)
 
-    def e_fstring(self, node: cst.FormattedString, state: State) -> Value:
-        return text_of([self.eval(p.expression, state) for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
+    def e_fstring(self, node: syn.FormattedString, state: State) -> Value:
+        return text_of([self.eval(p.expression, state) for p in node.parts if isinstance(p, syn.FormattedStringExpression)]
                        or [CONST])
 
     # ------------------------------------------------------------------ access
-    def e_attribute(self, node: cst.Attribute, state: State) -> Value:
+    def e_attribute(self, node: syn.Attribute, state: State) -> Value:
         key = dotted(node)
         if key is not None and key in state.env:
             return state.env[key]
         base = self.eval(node.value, state)
         return self.attribute_of(base, node.attr.value, node, state)
 
-    def attribute_of(self, base: Value, attr: str, node: cst.BaseExpression, state: State) -> Value:
+    def attribute_of(self, base: Value, attr: str, node: syn.BaseExpression, state: State) -> Value:
         obj = base.obj
         if obj is not None and obj.kind is not ObjKind.MODEL and obj.kind is not ObjKind.FOREIGN:
             found = self.engine.object_attribute(obj, attr, self.site(node))
@@ -80,14 +80,14 @@ class Expressions(WalkerBase):
             return base
         return CLEAN
 
-    def e_subscript(self, node: cst.Subscript, state: State) -> Value:
+    def e_subscript(self, node: syn.Subscript, state: State) -> Value:
         if state.has_items:
             key = code_of(node)
             if key in state.env:
                 return state.env[key]
         base = self.eval(node.value, state)
         index = node.slice[0].slice if len(node.slice) == 1 else None
-        if not isinstance(index, cst.Index):
+        if not isinstance(index, syn.Index):
             return base  # a slice of x is x
         key_value = self.eval(index.value, state)
         if base.records:
@@ -127,7 +127,7 @@ class Expressions(WalkerBase):
         return v
 
     # ------------------------------------------------------------------ literals with structure
-    def e_dict(self, node: cst.Dict, state: State) -> Value:
+    def e_dict(self, node: syn.Dict, state: State) -> Value:
         entries: Tuple[Entry, ...] = ()
         kinds: FrozenSet[Kind] = EMPTY
         reads: FrozenSet = EMPTY
@@ -135,7 +135,7 @@ class Expressions(WalkerBase):
         trace: tuple = ()
         copied = CLEAN  # ``{**doc, ...}``: a copy of the whole records spread into it
         for el in node.elements:
-            if isinstance(el, cst.DictElement):
+            if isinstance(el, syn.DictElement):
                 k = self.dict_key(el.key, state)
                 v = self.eval(el.value, state)
                 entries = set_entry(entries, Entry(string_value(el.key), k, v, self.site(el.value), self.site(el.key)))
@@ -155,7 +155,7 @@ class Expressions(WalkerBase):
                     copied = copied.with_(records=copied.records | v.records)
         return Value(kinds=kinds, origin=origin, trace=trace, reads=reads, shape=entries, records=copied.records)
 
-    def dict_key(self, key: cst.BaseExpression, state: State) -> Value:
+    def dict_key(self, key: syn.BaseExpression, state: State) -> Value:
         """A dict key (or ``x[key] = ...``): client text built after a constant prefix stays inside a
         sub-document (``"settings." + k``), so it cannot reach a top-level field or an operator."""
         value = self.eval(key, state)
@@ -165,11 +165,11 @@ class Expressions(WalkerBase):
                 return value.with_(prefixed=True)
         return value
 
-    def e_sequence(self, node: cst.BaseExpression, state: State) -> Value:
+    def e_sequence(self, node: syn.BaseExpression, state: State) -> Value:
         elements: List[Element] = []
         for el in node.elements:  # type: ignore[attr-defined]
             v = self.eval(el.value, state)
-            if isinstance(el, cst.StarredElement):
+            if isinstance(el, syn.StarredElement):
                 if v.elements is not None:
                     elements.extend(v.elements)
                 if v.kinds or v.elements is None:
@@ -186,12 +186,12 @@ class Expressions(WalkerBase):
                      reads=reads, elements=tuple(elements),
                      identity=bool(elements) and all(e.value.identity for e in elements),
                      # a tuple of constants is a constant; a list is one only until it is appended to
-                     const=isinstance(node, cst.Tuple) and bool(elements) and all(e.value.const for e in elements))
+                     const=isinstance(node, syn.Tuple) and bool(elements) and all(e.value.const for e in elements))
 
     # ------------------------------------------------------------------ operators
-    def e_binary(self, node: cst.BinaryOperation, state: State) -> Value:
+    def e_binary(self, node: syn.BinaryOperation, state: State) -> Value:
         left, right = self.eval(node.left, state), self.eval(node.right, state)
-        if isinstance(node.operator, cst.Add) and left.elements is not None and right.elements is not None:
+        if isinstance(node.operator, syn.Add) and left.elements is not None and right.elements is not None:
             return Value(kinds=left.kinds | right.kinds, elements=left.elements + right.elements,
                          reads=left.reads | right.reads, origin=left.origin or right.origin,
                          trace=left.trace or right.trace)
@@ -202,9 +202,9 @@ class Expressions(WalkerBase):
             parts.extend(e.value for e in right.shape)
         return text_of(parts)
 
-    def e_boolean(self, node: cst.BooleanOperation, state: State) -> Value:
+    def e_boolean(self, node: syn.BooleanOperation, state: State) -> Value:
         t, f, left = self.refine(node.left, state)
-        if isinstance(node.operator, cst.And):
+        if isinstance(node.operator, syn.And):
             right = self.eval(node.right, t)
             assign_state(state, join_states([f, t]))
         else:
@@ -212,44 +212,44 @@ class Expressions(WalkerBase):
             assign_state(state, join_states([t, f]))
         return join(left, right)
 
-    def e_ifexp(self, node: cst.IfExp, state: State) -> Value:
+    def e_ifexp(self, node: syn.IfExp, state: State) -> Value:
         t, f, _ = self.refine(node.test, state)
         body = self.eval(node.body, t)
         orelse = self.eval(node.orelse, f)
         assign_state(state, join_states([t, f]))
         return join(body, orelse)
 
-    def e_unary(self, node: cst.UnaryOperation, state: State) -> Value:
+    def e_unary(self, node: syn.UnaryOperation, state: State) -> Value:
         v = self.eval(node.expression, state)
-        return CONST if isinstance(node.operator, cst.Not) else v.derived(const=v.const)
+        return CONST if isinstance(node.operator, syn.Not) else v.derived(const=v.const)
 
-    def e_compare(self, node: cst.Comparison, state: State) -> Value:
+    def e_compare(self, node: syn.Comparison, state: State) -> Value:
         t, f, _ = self.refine(node, state)
         return CLEAN
 
-    def e_named(self, node: cst.NamedExpr, state: State) -> Value:
+    def e_named(self, node: syn.NamedExpr, state: State) -> Value:
         v = self.eval(node.value, state)
         self.bind(node.target, v, state)
         return v
 
-    def e_await(self, node: cst.Await, state: State) -> Value:
+    def e_await(self, node: syn.Await, state: State) -> Value:
         return self.eval(node.expression, state)
 
-    def e_starred(self, node: cst.StarredElement, state: State) -> Value:
+    def e_starred(self, node: syn.StarredElement, state: State) -> Value:
         return self.eval(node.value, state)
 
-    def e_lambda(self, node: cst.Lambda, state: State) -> Value:
+    def e_lambda(self, node: syn.Lambda, state: State) -> Value:
         return CLEAN
 
-    def e_yield(self, node: cst.Yield, state: State) -> Value:
-        if isinstance(node.value, cst.BaseExpression):
+    def e_yield(self, node: syn.Yield, state: State) -> Value:
+        if isinstance(node.value, syn.BaseExpression):
             self.eval(node.value, state)
         return CLEAN
 
     # ------------------------------------------------------------------ comprehensions
-    def comprehension(self, for_in: cst.CompFor, state: State) -> State:
+    def comprehension(self, for_in: syn.CompFor, state: State) -> State:
         inner = state.copy()
-        node: Optional[cst.CompFor] = for_in
+        node: Optional[syn.CompFor] = for_in
         while node is not None:
             iter_value = self.eval(node.iter, inner)
             self.bind(node.target, self.iter_item(iter_value), inner)
@@ -258,14 +258,14 @@ class Expressions(WalkerBase):
             node = node.inner_for_in
         return inner
 
-    def e_listcomp(self, node: cst.BaseExpression, state: State) -> Value:
+    def e_listcomp(self, node: syn.BaseExpression, state: State) -> Value:
         inner = self.comprehension(node.for_in, state)  # type: ignore[attr-defined]
         v = self.eval(node.elt, inner)  # type: ignore[attr-defined]
         # One representative element: `[InsertOne(r) for r in rows]` is read like `[InsertOne(r)]`.
         return Value(kinds=v.kinds - {Kind.MAPPING}, origin=v.origin, trace=v.trace, reads=v.reads, identity=v.identity,
                      owned=v.owned, elements=(Element(v, self.site(node.elt)),))  # type: ignore[attr-defined]
 
-    def e_dictcomp(self, node: cst.DictComp, state: State) -> Value:
+    def e_dictcomp(self, node: syn.DictComp, state: State) -> Value:
         inner = self.comprehension(node.for_in, state)
         k = self.dict_key(node.key, inner)
         v = self.eval(node.value, inner)
@@ -296,10 +296,10 @@ class Expressions(WalkerBase):
         return iterable.derived() if iterable.identity else CLEAN
 
 
-def _filters_key(node: cst.DictComp) -> bool:
+def _filters_key(node: syn.DictComp) -> bool:
     """Whether a dict comprehension keeps only allowed keys (``if k in ALLOWED``)."""
     key_names = {n.value for n in _names(node.key)}
-    for_in: Optional[cst.CompFor] = node.for_in
+    for_in: Optional[syn.CompFor] = node.for_in
     while for_in is not None:
         for cond in for_in.ifs:
             if _positive_key_test(cond.test, key_names):
@@ -307,67 +307,67 @@ def _filters_key(node: cst.DictComp) -> bool:
         for_in = for_in.inner_for_in
     # {k: body[k] for k in ALLOWED if k in body}: the keys come from the constant.
     it = node.for_in.iter
-    return isinstance(node.for_in.target, cst.Name) and node.for_in.target.value in key_names and \
-        isinstance(it, (cst.Name, cst.Attribute, cst.Set, cst.List, cst.Tuple)) and _constantish(it)
+    return isinstance(node.for_in.target, syn.Name) and node.for_in.target.value in key_names and \
+        isinstance(it, (syn.Name, syn.Attribute, syn.Set, syn.List, syn.Tuple)) and _constantish(it)
 
 
-def _constantish(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.Set, cst.List, cst.Tuple)):
+def _constantish(node: syn.BaseExpression) -> bool:
+    if isinstance(node, (syn.Set, syn.List, syn.Tuple)):
         return all(string_value(e.value) is not None for e in node.elements)
     name = dotted(node)
     return name is not None and name.split(".")[-1].isupper()
 
 
-def _positive_key_test(test: cst.BaseExpression, key_names: set) -> bool:
-    if isinstance(test, cst.BooleanOperation):
-        if isinstance(test.operator, cst.And):
+def _positive_key_test(test: syn.BaseExpression, key_names: set) -> bool:
+    if isinstance(test, syn.BooleanOperation):
+        if isinstance(test.operator, syn.And):
             return _positive_key_test(test.left, key_names) or _positive_key_test(test.right, key_names)
         return _positive_key_test(test.left, key_names) and _positive_key_test(test.right, key_names)
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+    if isinstance(test, syn.Comparison) and len(test.comparisons) == 1:
         op = test.comparisons[0].operator
-        return isinstance(op, (cst.In, cst.Equal)) and isinstance(test.left, cst.Name) and test.left.value in key_names
-    if isinstance(test, cst.Call):
-        return any(isinstance(a.value, cst.Name) and a.value.value in key_names for a in test.args)
+        return isinstance(op, (syn.In, syn.Equal)) and isinstance(test.left, syn.Name) and test.left.value in key_names
+    if isinstance(test, syn.Call):
+        return any(isinstance(a.value, syn.Name) and a.value.value in key_names for a in test.args)
     return False
 
 
-def _names(node: cst.CSTNode):  # type: ignore[no-untyped-def]
+def _names(node: syn.CSTNode):  # type: ignore[no-untyped-def]
     stack = [node]
     while stack:
         n = stack.pop()
-        if isinstance(n, cst.Name):
+        if isinstance(n, syn.Name):
             yield n
         stack.extend(n.children)
 
 
 _DISPATCH = {
-    cst.Name: Expressions.e_name,
-    cst.Attribute: Expressions.e_attribute,
-    cst.Subscript: Expressions.e_subscript,
-    cst.SimpleString: Expressions.e_string,
-    cst.ConcatenatedString: Expressions.e_string,
-    cst.FormattedString: Expressions.e_fstring,
-    cst.Integer: Expressions.e_const,
-    cst.Float: Expressions.e_const,
-    cst.Imaginary: Expressions.e_const,
-    cst.Ellipsis: Expressions.e_const,
-    cst.Dict: Expressions.e_dict,
-    cst.List: Expressions.e_sequence,
-    cst.Tuple: Expressions.e_sequence,
-    cst.Set: Expressions.e_sequence,
-    cst.BinaryOperation: Expressions.e_binary,
-    cst.BooleanOperation: Expressions.e_boolean,
-    cst.IfExp: Expressions.e_ifexp,
-    cst.UnaryOperation: Expressions.e_unary,
-    cst.Comparison: Expressions.e_compare,
-    cst.NamedExpr: Expressions.e_named,
-    cst.Await: Expressions.e_await,
-    cst.StarredElement: Expressions.e_starred,
-    cst.Lambda: Expressions.e_lambda,
-    cst.Yield: Expressions.e_yield,
-    cst.ListComp: Expressions.e_listcomp,
-    cst.SetComp: Expressions.e_listcomp,
-    cst.GeneratorExp: Expressions.e_listcomp,
-    cst.DictComp: Expressions.e_dictcomp,
+    syn.Name: Expressions.e_name,
+    syn.Attribute: Expressions.e_attribute,
+    syn.Subscript: Expressions.e_subscript,
+    syn.SimpleString: Expressions.e_string,
+    syn.ConcatenatedString: Expressions.e_string,
+    syn.FormattedString: Expressions.e_fstring,
+    syn.Integer: Expressions.e_const,
+    syn.Float: Expressions.e_const,
+    syn.Imaginary: Expressions.e_const,
+    syn.Ellipsis: Expressions.e_const,
+    syn.Dict: Expressions.e_dict,
+    syn.List: Expressions.e_sequence,
+    syn.Tuple: Expressions.e_sequence,
+    syn.Set: Expressions.e_sequence,
+    syn.BinaryOperation: Expressions.e_binary,
+    syn.BooleanOperation: Expressions.e_boolean,
+    syn.IfExp: Expressions.e_ifexp,
+    syn.UnaryOperation: Expressions.e_unary,
+    syn.Comparison: Expressions.e_compare,
+    syn.NamedExpr: Expressions.e_named,
+    syn.Await: Expressions.e_await,
+    syn.StarredElement: Expressions.e_starred,
+    syn.Lambda: Expressions.e_lambda,
+    syn.Yield: Expressions.e_yield,
+    syn.ListComp: Expressions.e_listcomp,
+    syn.SetComp: Expressions.e_listcomp,
+    syn.GeneratorExp: Expressions.e_listcomp,
+    syn.DictComp: Expressions.e_dictcomp,
 }
-_DISPATCH[cst.Call] = lambda self, node, state: self.e_call(node, state)  # the calls part
+_DISPATCH[syn.Call] = lambda self, node, state: self.e_call(node, state)  # the calls part

@@ -12,52 +12,52 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
-from flaskmongo_lint.analysis.cstutil import base_name, is_none, simple_name, string_value
+from flaskmongo_lint.analysis.syntaxutil import base_name, is_none, simple_name, string_value
 from flaskmongo_lint.analysis.interp.base import WalkerBase
 from flaskmongo_lint.analysis.interp.state import State, join_states
 from flaskmongo_lint.analysis.lattice import CONST, Value
 from flaskmongo_lint.analysis.transfer import TestOutcome
 
-_POSITIVE = (cst.Equal, cst.Is, cst.In)
-_NEGATIVE = (cst.NotEqual, cst.IsNot, cst.NotIn)
+_POSITIVE = (syn.Equal, syn.Is, syn.In)
+_NEGATIVE = (syn.NotEqual, syn.IsNot, syn.NotIn)
 
 
 class Guards(WalkerBase):
-    def refine(self, test: cst.BaseExpression, state: State) -> Tuple[State, State, Value]:
+    def refine(self, test: syn.BaseExpression, state: State) -> Tuple[State, State, Value]:
         """Evaluate ``test`` in ``state``; the states where it is true and false, and its value."""
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        if isinstance(test, syn.UnaryOperation) and isinstance(test.operator, syn.Not):
             t, f, _ = self.refine(test.expression, state)
             return f, t, CONST
-        if isinstance(test, cst.BooleanOperation):
+        if isinstance(test, syn.BooleanOperation):
             t1, f1, left = self.refine(test.left, state)
-            if isinstance(test.operator, cst.And):
+            if isinstance(test.operator, syn.And):
                 t2, f2, right = self.refine(test.right, t1.copy())
                 return t2, join_states([f1, f2]), right
             t2, f2, right = self.refine(test.right, f1.copy())
             return join_states([t1, t2]), f2, left
-        if isinstance(test, cst.Await):
+        if isinstance(test, syn.Await):
             return self.refine(test.expression, state)
-        if isinstance(test, cst.NamedExpr):
+        if isinstance(test, syn.NamedExpr):
             value = self.eval(test.value, state)
             self.bind(test.target, value, state)
             return self.refine(test.target, state)
-        if isinstance(test, cst.Comparison):
+        if isinstance(test, syn.Comparison):
             if len(test.comparisons) == 1:
                 return self.refine_comparison(test, state)
             self.eval(test.left, state)
             for c in test.comparisons:
                 self.eval(c.comparator, state)
             return state.copy(), state.copy(), CONST
-        if isinstance(test, cst.Call):
+        if isinstance(test, syn.Call):
             return self.refine_call(test, state)
         value = self.eval(test, state)
         t, f = state.copy(), state.copy()
         self.truthiness(test, value, t, f)
         return t, f, value
 
-    def truthiness(self, test: cst.BaseExpression, value: Value, t: State, f: State) -> None:
+    def truthiness(self, test: syn.BaseExpression, value: Value, t: State, f: State) -> None:
         """``if x:`` with x of this value."""
         if (value.doc or value.count) and value.scoped:
             self.own_fetched_by(value, t)  # found by an owner-scoped lookup
@@ -75,7 +75,7 @@ class Guards(WalkerBase):
                     f.put(key, self.validated(current))
 
     # ------------------------------------------------------------------ comparisons
-    def refine_comparison(self, test: cst.Comparison, state: State) -> Tuple[State, State, Value]:
+    def refine_comparison(self, test: syn.Comparison, state: State) -> Tuple[State, State, Value]:
         comp = test.comparisons[0]
         op = comp.operator
         left, right = test.left, comp.comparator
@@ -88,13 +88,13 @@ class Guards(WalkerBase):
             self.count_check(lv, op, right, t, f)
             return t, f, CONST
         yes, no = (t, f) if positive else (f, t)  # yes: where they are equal / contained
-        if isinstance(op, (cst.In, cst.NotIn)):
+        if isinstance(op, (syn.In, syn.NotIn)):
             found = self.engine.semantics.membership(lv, rv)
             if found is not None:
                 self.apply_test(found, (), yes, no)
                 return t, f, CONST
         if lv.is_client and (rv.const or self.engine.constant_container(self.module, right)) and \
-                not is_none(right) and isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+                not is_none(right) and isinstance(op, (syn.Equal, syn.NotEqual, syn.In, syn.NotIn)):
             # Compared with constants: from here on it is one of them, not free client text.
             key = self.path_key(left)
             if key is not None:
@@ -122,22 +122,22 @@ class Guards(WalkerBase):
             yes.privileged = True
         return t, f, CONST
 
-    def count_check(self, value: Value, op: cst.BaseCompOp, bound: cst.BaseExpression, t: State, f: State) -> None:
+    def count_check(self, value: Value, op: syn.BaseCompOp, bound: syn.BaseExpression, t: State, f: State) -> None:
         """``if coll.count_documents({"_id": pid, "owner": me}) == 0: abort(404)``."""
         if not (value.count and value.scoped):
             return
         number = _integer(bound)
         if number is None:
             return
-        if isinstance(op, cst.Equal) and number == 0 or isinstance(op, cst.LessThan) and number <= 1 or \
-                isinstance(op, cst.LessThanEqual) and number == 0:
+        if isinstance(op, syn.Equal) and number == 0 or isinstance(op, syn.LessThan) and number <= 1 or \
+                isinstance(op, syn.LessThanEqual) and number == 0:
             self.own_fetched_by(value, f)
-        elif isinstance(op, cst.NotEqual) and number == 0 or isinstance(op, cst.GreaterThan) and number == 0 or \
-                isinstance(op, cst.GreaterThanEqual) and number == 1:
+        elif isinstance(op, syn.NotEqual) and number == 0 or isinstance(op, syn.GreaterThan) and number == 0 or \
+                isinstance(op, syn.GreaterThanEqual) and number == 1:
             self.own_fetched_by(value, t)
 
     # ------------------------------------------------------------------ calls
-    def refine_call(self, call: cst.Call, state: State) -> Tuple[State, State, Value]:
+    def refine_call(self, call: syn.Call, state: State) -> Tuple[State, State, Value]:
         info = self.evaluate_call(call, state)  # type: ignore[attr-defined]
         t, f = state.copy(), state.copy()
         if any(a.value.identity for a in info.callsite.args) and not self.returning:
@@ -170,10 +170,10 @@ class Guards(WalkerBase):
             t.authed = True
 
     # ------------------------------------------------------------------ facts
-    def mark_owned(self, expr: cst.BaseExpression, state: State) -> None:
+    def mark_owned(self, expr: syn.BaseExpression, state: State) -> None:
         """``expr`` was shown to belong to the caller: trust it (and what fetched it) from here on."""
         subject = strip_conversions(expr)
-        if isinstance(subject, cst.Call) and isinstance(subject.func, cst.Name) and subject.args:
+        if isinstance(subject, syn.Call) and isinstance(subject.func, syn.Name) and subject.args:
             # `owner_of(doc["user_id"]) != me`: the check is about what the helper was given.
             for arg in subject.args:
                 value = self.eval(arg.value, state)
@@ -201,7 +201,7 @@ class Guards(WalkerBase):
             if value is not None and value.kinds:
                 state.put(name, value.with_(owned=True))
 
-    def mark_validated(self, expr: cst.BaseExpression, state: State) -> None:
+    def mark_validated(self, expr: syn.BaseExpression, state: State) -> None:
         key = self.path_key(expr)
         if key is None:
             return
@@ -211,9 +211,9 @@ class Guards(WalkerBase):
         return self.engine.validated(value)
 
 
-def strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
+def strip_conversions(expr: syn.BaseExpression) -> syn.BaseExpression:
     """``str(x)`` / ``ObjectId(x)`` / ``int(x)`` -> ``x``: the value a guard is really about."""
-    while isinstance(expr, cst.Call) and isinstance(expr.func, (cst.Name, cst.Attribute)) and len(expr.args) == 1:
+    while isinstance(expr, syn.Call) and isinstance(expr.func, (syn.Name, syn.Attribute)) and len(expr.args) == 1:
         name = simple_name(expr.func)
         if name in ("str", "int", "float") or (name and name[0].isupper()):
             expr = expr.args[0].value
@@ -222,12 +222,9 @@ def strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr
 
 
-def _integer(node: cst.BaseExpression) -> Optional[int]:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value, 0)
-        except ValueError:
-            return None
+def _integer(node: syn.BaseExpression) -> Optional[int]:
+    if isinstance(node, syn.Integer):
+        return node.evaluated_value
     return None
 
 

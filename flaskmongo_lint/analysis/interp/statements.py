@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import FrozenSet, List, Optional, Sequence
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
-from flaskmongo_lint.analysis.cstutil import code_of, dotted, simple_name, string_value, suite
+from flaskmongo_lint.analysis.syntaxutil import code_of, dotted, simple_name, string_value, suite
 from flaskmongo_lint.analysis.interp.base import WalkerBase
 from flaskmongo_lint.analysis.interp.state import State, join_states
 from flaskmongo_lint.analysis.events import Arg, Returned
@@ -36,7 +36,7 @@ class _Loop:
 class Statements(WalkerBase):
     loops: List[_Loop]
 
-    def block(self, stmts: Sequence[cst.CSTNode], state: State) -> State:
+    def block(self, stmts: Sequence[syn.CSTNode], state: State) -> State:
         for stmt in stmts:
             if not state.alive:
                 break
@@ -44,7 +44,7 @@ class Statements(WalkerBase):
             if self.steps > self.budget:
                 self.truncated = True
                 break
-            if isinstance(stmt, cst.BaseStatement):
+            if isinstance(stmt, syn.BaseStatement):
                 outer, self.here = self.here, stmt
                 state = self.stmt(stmt, state)
                 self.here = outer
@@ -52,58 +52,58 @@ class Statements(WalkerBase):
                 state = self.stmt(stmt, state)
         return state
 
-    def stmt(self, node: cst.CSTNode, state: State) -> State:
-        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+    def stmt(self, node: syn.CSTNode, state: State) -> State:
+        if isinstance(node, (syn.SimpleStatementLine, syn.SimpleStatementSuite)):
             for small in node.body:
                 if not state.alive:
                     break
                 state = self.small(small, state)
             return state
-        if isinstance(node, cst.BaseSmallStatement):
+        if isinstance(node, syn.BaseSmallStatement):
             # The body of a one-line suite (``if x: y = 1; z()``) is its small statements.
             return self.small(node, state)
-        if isinstance(node, cst.If):
+        if isinstance(node, syn.If):
             return self.s_if(node, state)
-        if isinstance(node, cst.For):
+        if isinstance(node, syn.For):
             return self.s_for(node, state)
-        if isinstance(node, cst.While):
+        if isinstance(node, syn.While):
             return self.s_while(node, state)
-        if isinstance(node, (cst.Try, cst.TryStar)):
+        if isinstance(node, (syn.Try, syn.TryStar)):
             return self.s_try(node, state)
-        if isinstance(node, cst.With):
+        if isinstance(node, syn.With):
             for item in node.items:
                 v = self.eval(item.item, state)
                 if item.asname is not None:
                     self.bind(item.asname.name, v, state)
             return self.block(suite(node.body), state)
-        if isinstance(node, cst.Match):
+        if isinstance(node, syn.Match):
             return self.s_match(node, state)
-        if isinstance(node, cst.FunctionDef):
+        if isinstance(node, syn.FunctionDef):
             ref = self.engine.nested(self.module, self.fn.qualname if self.fn else None, node.name.value)
             state.put(node.name.value, Value(obj=Obj(ObjKind.FUNCTION, ref.key)) if ref is not None else CLEAN)
             return state
-        if isinstance(node, cst.ClassDef):
+        if isinstance(node, syn.ClassDef):
             state.put(node.name.value, CLEAN)
         return state
 
-    def small(self, node: cst.BaseSmallStatement, state: State) -> State:
-        if isinstance(node, cst.Expr):
+    def small(self, node: syn.BaseSmallStatement, state: State) -> State:
+        if isinstance(node, syn.Expr):
             return self.expr_stmt(node.value, state)
-        if isinstance(node, cst.Assign):
+        if isinstance(node, syn.Assign):
             value = self.eval(node.value, state)
             for target in node.targets:
                 self.bind(target.target, value, state)
             return state
-        if isinstance(node, cst.AnnAssign):
+        if isinstance(node, syn.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.eval(node.value, state), state)
             return state
-        if isinstance(node, cst.AugAssign):
+        if isinstance(node, syn.AugAssign):
             value = self.eval(node.value, state)
             current = self.eval(node.target, state)
             self.bind(node.target, augmented(current, value), state)
             return state
-        if isinstance(node, cst.Return):
+        if isinstance(node, syn.Return):
             if node.value is not None and isinstance(node.value, _TESTS):
                 # `return re.fullmatch(P, x)`: a caller's `if helper(x):` proves what the test does.
                 self.returning = True  # a returned value is no use of the identity in a test
@@ -118,39 +118,39 @@ class Statements(WalkerBase):
             value = self.eval(node.value, state) if node.value is not None else CLEAN
             self.returned(value, state, node.value)
             return state
-        if isinstance(node, cst.Raise):
+        if isinstance(node, syn.Raise):
             if node.exc is not None:
                 self.eval(node.exc, state)
             self.leave(state)
             return state
-        if isinstance(node, cst.Break):
+        if isinstance(node, syn.Break):
             if self.loops:
                 self.loops[-1].breaks.append(state.copy())
             state.alive = False
             return state
-        if isinstance(node, cst.Continue):
+        if isinstance(node, syn.Continue):
             if self.loops:
                 self.loops[-1].continues.append(state.copy())
             state.alive = False
             return state
-        if isinstance(node, cst.Assert):
+        if isinstance(node, syn.Assert):
             t, _, _ = self.refine(node.test, state)
             return t
-        if isinstance(node, cst.Del):
+        if isinstance(node, syn.Del):
             # A denylist: deleting a key does not make a mapping the server's. It does take that
             # field out of a whole record (``del doc["password_hash"]``), and nothing else.
-            targets = node.target.elements if isinstance(node.target, cst.Tuple) else [node.target]
+            targets = node.target.elements if isinstance(node.target, syn.Tuple) else [node.target]
             for target in targets:
-                expr = target.value if isinstance(target, cst.Element) else target
-                if isinstance(expr, cst.Subscript):
+                expr = target.value if isinstance(target, syn.Element) else target
+                if isinstance(expr, syn.Subscript):
                     self.remove_item(expr, state)
             return state
         return state
 
-    def remove_item(self, target: cst.Subscript, state: State) -> None:
+    def remove_item(self, target: syn.Subscript, state: State) -> None:
         """``del x[key]``: a record held by x loses that field (an unnamed key: some field)."""
         base_key = self.path_key(target.value)
-        if base_key is None or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        if base_key is None or len(target.slice) != 1 or not isinstance(target.slice[0].slice, syn.Index):
             return
         current = state.env.get(base_key)
         if current is None or not current.records:
@@ -158,7 +158,7 @@ class Statements(WalkerBase):
         field_name = self.eval(target.slice[0].slice.value, state).literal
         state.put(base_key, without_fields(current, frozenset({field_name if field_name is not None else ANY_FIELD})))
 
-    def returned(self, value: Value, state: State, node: Optional[cst.BaseExpression], record: bool = True) -> None:
+    def returned(self, value: Value, state: State, node: Optional[syn.BaseExpression], record: bool = True) -> None:
         if node is not None and self.ref is not None and records_in(value):
             # What a handler returns is its response: the rules judge a whole record sent back.
             self.emit(Returned(site=self.site(node), value=Arg(value, self.site(node)), function=self.ref.key), state)
@@ -169,14 +169,14 @@ class Statements(WalkerBase):
             self.found.returned_pending |= leaked
         if record:
             self.found.exits.append((state.copy(), _truth(node)))
-        if node is not None and not (isinstance(node, cst.Name) and node.value == "None"):
+        if node is not None and not (isinstance(node, syn.Name) and node.value == "None"):
             self.leave(state)  # returning a response ends the request (a hook's return None does not)
         else:
             state.alive = False
 
-    def expr_stmt(self, expr: cst.BaseExpression, state: State) -> State:
-        inner = expr.expression if isinstance(expr, cst.Await) else expr
-        if isinstance(inner, cst.Call):
+    def expr_stmt(self, expr: syn.BaseExpression, state: State) -> State:
+        inner = expr.expression if isinstance(expr, syn.Await) else expr
+        if isinstance(inner, syn.Call):
             info = self.evaluate_call(inner, state)  # type: ignore[attr-defined]
             found = self.engine.semantics.statement(info.name) if info.project is None or info.name else None
             if found is not None and state.alive:
@@ -192,13 +192,13 @@ class Statements(WalkerBase):
         return state
 
     # ------------------------------------------------------------------ compound statements
-    def s_if(self, node: cst.If, state: State) -> State:
+    def s_if(self, node: syn.If, state: State) -> State:
         t, f, _ = self.refine(node.test, state)
         t = self.block(suite(node.body), t)
         orelse = node.orelse
-        if isinstance(orelse, cst.If):
+        if isinstance(orelse, syn.If):
             f = self.s_if(orelse, f)
-        elif isinstance(orelse, cst.Else):
+        elif isinstance(orelse, syn.Else):
             f = self.block(suite(orelse.body), f)
         return join_states([t, f])
 
@@ -222,7 +222,7 @@ class Statements(WalkerBase):
             head = _widened(new_head) if i + 1 >= LOOP_TURNS else new_head
         return join_states(exits)
 
-    def s_for(self, node: cst.For, state: State) -> State:
+    def s_for(self, node: syn.For, state: State) -> State:
         iterable = self.eval(node.iter, state)
         item = self.iter_item(iterable)  # type: ignore[attr-defined]
         ends: List[Optional[Value]] = []  # the loop variable where each path of the last turn ends
@@ -231,7 +231,7 @@ class Statements(WalkerBase):
             body = head.copy()
             self.bind(node.target, item, body)
             end = self.block(suite(node.body), body)
-            if item.records and isinstance(node.target, cst.Name):
+            if item.records and isinstance(node.target, syn.Name):
                 frame = self.loops[-1]
                 ends[:] = [s.env.get(node.target.value) for s in [end] + frame.continues + frame.breaks]
             return end, head  # the loop may run no more turns: it exits from its head
@@ -243,7 +243,7 @@ class Statements(WalkerBase):
             out = self.block(suite(node.orelse.body), out)
         return out
 
-    def removed_from_each(self, iterable: cst.BaseExpression, item: Value, ends: List[Optional[Value]],
+    def removed_from_each(self, iterable: syn.BaseExpression, item: Value, ends: List[Optional[Value]],
                           state: State) -> None:
         """``for doc in docs: doc.pop("password_hash")``: the items are the records the list holds,
         so a field the body removes from the loop variable is gone from the list's records too (on
@@ -259,7 +259,7 @@ class Statements(WalkerBase):
         if removed and current is not None:
             state.put(key, without_fields(current, removed, reads))  # type: ignore[arg-type]
 
-    def s_while(self, node: cst.While, state: State) -> State:
+    def s_while(self, node: syn.While, state: State) -> State:
         def turn(head: State):  # type: ignore[no-untyped-def]
             t, f, _ = self.refine(node.test, head)
             end = self.block(suite(node.body), t)
@@ -270,7 +270,7 @@ class Statements(WalkerBase):
             out = self.block(suite(node.orelse.body), out)
         return out
 
-    def s_try(self, node: cst.BaseCompoundStatement, state: State) -> State:
+    def s_try(self, node: syn.BaseCompoundStatement, state: State) -> State:
         caught: FrozenSet = EMPTY
         for handler in node.handlers:  # type: ignore[attr-defined]
             caught = caught | self.exception_kinds(handler.type)
@@ -300,10 +300,10 @@ class Statements(WalkerBase):
             out.alive = out.alive and was_alive
         return out
 
-    def exception_kinds(self, type_expr: Optional[cst.BaseExpression]) -> FrozenSet:
+    def exception_kinds(self, type_expr: Optional[syn.BaseExpression]) -> FrozenSet:
         if type_expr is None:
             return self.engine.semantics.caught(None)
-        if isinstance(type_expr, cst.Tuple):
+        if isinstance(type_expr, syn.Tuple):
             out: FrozenSet = EMPTY
             for el in type_expr.elements:
                 out = out | self.exception_kinds(el.value)
@@ -311,36 +311,36 @@ class Statements(WalkerBase):
         name = simple_name(type_expr)
         return self.engine.semantics.caught(name) if name else EMPTY
 
-    def s_match(self, node: cst.Match, state: State) -> State:
+    def s_match(self, node: syn.Match, state: State) -> State:
         subject = self.eval(node.subject, state)
         outs = []
         for case in node.cases:
             s = state.copy()
-            if isinstance(case.pattern, cst.MatchAs) and case.pattern.name is not None:
+            if isinstance(case.pattern, syn.MatchAs) and case.pattern.name is not None:
                 self.bind(case.pattern.name, subject, s)
             outs.append(self.block(suite(case.body), s))
         outs.append(state)
         return join_states(outs)
 
     # ------------------------------------------------------------------ binding
-    def bind(self, target: cst.BaseExpression, value: Value, state: State) -> None:
-        if isinstance(target, cst.Name):
+    def bind(self, target: syn.BaseExpression, value: Value, state: State) -> None:
+        if isinstance(target, syn.Name):
             self.set_path(target.value, value, state)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif isinstance(target, (syn.Tuple, syn.List)):
             elements = target.elements
             if value.elements is not None and len(value.elements) == len(elements) and \
-                    not any(isinstance(e, cst.StarredElement) for e in elements):
+                    not any(isinstance(e, syn.StarredElement) for e in elements):
                 for el, v in zip(elements, value.elements):
                     self.bind(el.value, v.value, state)
             else:
                 item = item_of(value) if (value.kinds or value.identity or value.doc or value.elements) else value.derived()
                 for el in elements:
                     self.bind(el.value, item, state)
-        elif isinstance(target, cst.StarredElement):
+        elif isinstance(target, syn.StarredElement):
             self.bind(target.value, value, state)
-        elif isinstance(target, cst.Subscript):
+        elif isinstance(target, syn.Subscript):
             self.bind_item(target, value, state)
-        elif isinstance(target, cst.Attribute):
+        elif isinstance(target, syn.Attribute):
             key = dotted(target)
             if key is not None:
                 self.set_path(key, value, state)
@@ -348,11 +348,11 @@ class Statements(WalkerBase):
                 old = self.found.g_writes.get(target.attr.value)
                 self.found.g_writes[target.attr.value] = value if old is None else join(old, value)
 
-    def bind_item(self, target: cst.Subscript, value: Value, state: State) -> None:
+    def bind_item(self, target: syn.Subscript, value: Value, state: State) -> None:
         """``x[key] = value``: the entry replaces the one of the same key; a client-chosen key makes
         the whole dict a client mapping (a copy loop with no allowlist)."""
         base_key = self.path_key(target.value)
-        if base_key is None or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        if base_key is None or len(target.slice) != 1 or not isinstance(target.slice[0].slice, syn.Index):
             return
         key_expr = target.slice[0].slice.value
         key_value = self.dict_key(key_expr, state)  # type: ignore[attr-defined]
@@ -383,29 +383,29 @@ class Statements(WalkerBase):
         state.drop_paths(key + ".")
         state.drop_paths(key + "[")
 
-    def path_key(self, expr: cst.BaseExpression) -> Optional[str]:
+    def path_key(self, expr: syn.BaseExpression) -> Optional[str]:
         """The env key for a name or an access path (``body["id"]``, ``self.x``)."""
-        if isinstance(expr, cst.Name):
+        if isinstance(expr, syn.Name):
             return expr.value
-        if isinstance(expr, cst.Attribute):
+        if isinstance(expr, syn.Attribute):
             return dotted(expr)
-        if isinstance(expr, (cst.Subscript, cst.Call)):
+        if isinstance(expr, (syn.Subscript, syn.Call)):
             return code_of(expr)
         return None
 
 
-_TESTS = (cst.Comparison, cst.Call, cst.UnaryOperation, cst.BooleanOperation)
+_TESTS = (syn.Comparison, syn.Call, syn.UnaryOperation, syn.BooleanOperation)
 
 
-def _truth(node: Optional[cst.BaseExpression]) -> Optional[bool]:
+def _truth(node: Optional[syn.BaseExpression]) -> Optional[bool]:
     """Whether a returned expression is a true value: known for constants, else None."""
     if node is None:
         return False
-    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+    if isinstance(node, syn.Name) and node.value in ("True", "False", "None"):
         return node.value == "True"
-    if isinstance(node, cst.Integer):
-        return node.value not in ("0",)
-    if isinstance(node, (cst.SimpleString, cst.Dict, cst.List, cst.Tuple)):
+    if isinstance(node, syn.Integer):
+        return node.evaluated_value != 0
+    if isinstance(node, (syn.SimpleString, syn.Dict, syn.List, syn.Tuple)):
         return None
     return None
 

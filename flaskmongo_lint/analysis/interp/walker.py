@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Optional, Sequence, Tuple
 
-import libcst as cst
+from flaskmongo_lint import syntax as syn
 
 from flaskmongo_lint.analysis.facts import FunctionFacts
 from flaskmongo_lint.analysis.index import Ref, RefKind
@@ -20,7 +20,7 @@ from flaskmongo_lint.analysis.summaries import Summary
 
 class Walker(Statements, Guards, Calls, Expressions):
     def __init__(self, engine: EngineView, module: str, ref: Optional[Ref], fn: Optional[FunctionFacts],
-                 top: Optional[cst.CSTNode], params: Dict[str, Value], closure: Dict[str, Value], budget: int) -> None:
+                 top: Optional[syn.CSTNode], params: Dict[str, Value], closure: Dict[str, Value], budget: int) -> None:
         self.engine = engine
         self.module = module
         self.facts = engine.index.modules[module]
@@ -39,7 +39,7 @@ class Walker(Statements, Guards, Calls, Expressions):
         self.budget = budget
         self.truncated = False
 
-    def run(self, body: Sequence[cst.CSTNode]) -> Summary:
+    def run(self, body: Sequence[syn.CSTNode]) -> Summary:
         end = self.block(body, State(env=dict(self.params)))
         if end.alive:
             self.found.returns.append(CLEAN)
@@ -100,7 +100,7 @@ class Walker(Statements, Guards, Calls, Expressions):
                 out.append((name, removed))
         return tuple(out)
 
-    def evaluate(self, expr: cst.BaseExpression, top: Optional[cst.CSTNode], state: Optional[State] = None) -> Value:
+    def evaluate(self, expr: syn.BaseExpression, top: Optional[syn.CSTNode], state: Optional[State] = None) -> Value:
         """Evaluate a module-level (or class-level) expression."""
         self.top = top
         return self.eval(expr, state if state is not None else State())
