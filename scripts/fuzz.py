@@ -19,8 +19,9 @@ noqa):
   (it must be FM001, not FM000).
 
 A run prints how many programs and shapes ran, how many were FM001 (and how many of those
-libcst indeed cannot parse), how many had findings, how many FM000 and how many hangs (a shape
-that takes longer than ``--timeout`` seconds). The first few offending inputs are written to the
+neither CPython nor libcst can parse; the rest are limits CPython refuses), how many had
+findings, how many FM000 and how many hangs (a shape that takes longer than ``--timeout``
+seconds). The first few offending inputs are written to the
 folder given by ``--save``. The exit status is 1 when any FM000 or hang occurred, else 0.
 
     .venv/bin/python scripts/fuzz.py --count 5000 --jobs 2 --save fuzz-failures
@@ -33,6 +34,7 @@ through the same functions.
 from __future__ import annotations
 
 import argparse
+import ast
 import atexit
 import multiprocessing
 import os
@@ -172,7 +174,15 @@ def encode(source: str) -> bytes:
     return source.encode("utf-8", "surrogatepass")
 
 
-def libcst_parses(source: bytes) -> bool:
+def parses(source: bytes) -> bool:
+    """Whether CPython or, failing it, libcst can parse ``source`` (what the linter tries)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+        return True
+    except Exception:  # noqa: BLE001 - a syntax error, a limit, or text CPython cannot decode
+        pass
     try:
         cst.parse_module(source)
     except Exception:  # noqa: BLE001 - a syntax error or a file libcst cannot decode
@@ -219,11 +229,11 @@ def lint_program(program: str, seed: int) -> List[Outcome]:
 
 
 def problems(outcome: Outcome) -> List[str]:
-    """What is wrong with an outcome: an FM000, or a file libcst cannot parse without FM001
+    """What is wrong with an outcome: an FM000, or a file neither CPython nor libcst can parse without FM001
     (only checked for the shapes that hold a handler, which no pre-filter can skip)."""
     out = [f"FM000 in the {outcome.shape} shape: {message}" for message in outcome.internal_errors]
-    if outcome.shape != "raw" and not outcome.unparseable and not libcst_parses(outcome.source):
-        out.append(f"libcst cannot parse the {outcome.shape} shape, yet no FM001 was reported: {outcome.codes}")
+    if outcome.shape != "raw" and not outcome.unparseable and not parses(outcome.source):
+        out.append(f"nothing can parse the {outcome.shape} shape, yet no FM001 was reported: {outcome.codes}")
     return out
 
 
@@ -245,11 +255,11 @@ class Tally:
     programs: int = 0
     shapes: int = 0
     fm001: int = 0
-    fm001_confirmed: int = 0  # of those, libcst indeed fails
+    fm001_confirmed: int = 0  # of those, neither CPython nor libcst can parse
     with_findings: int = 0
     fm000: int = 0
     hangs: int = 0
-    mismatches: int = 0  # libcst fails and no FM001
+    mismatches: int = 0  # nothing parses it and no FM001
     slowest: float = 0.0
     slowest_input: Tuple[str, bytes] = ("", b"")  # shape, source
     lint_seconds: float = 0.0
@@ -315,7 +325,7 @@ def fuzz_chunk(job: Tuple[str, int, int, float, int]) -> Tally:
             tally.with_findings += any(code not in ("FM000", "FM001") for code in outcome.codes)
             if outcome.unparseable:
                 tally.fm001 += 1
-                tally.fm001_confirmed += not libcst_parses(source)
+                tally.fm001_confirmed += not parses(source)
             found = problems(outcome)
             if outcome.internal_errors:
                 tally.fm000 += 1
@@ -388,7 +398,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"programs:        {total.programs} ({'+'.join(strategies)}, seed {args.seed})")
     print(f"shapes linted:   {total.shapes} (raw, handler, renamed, cut)")
     print(f"with findings:   {total.with_findings}")
-    print(f"FM001:           {total.fm001} ({total.fm001_confirmed} that libcst cannot parse)")
+    print(f"FM001:           {total.fm001} ({total.fm001_confirmed} that neither CPython nor libcst can parse)")
     print(f"FM000:           {total.fm000}")
     print(f"hangs:           {total.hangs} (over {args.timeout:g} s)")
     print(f"missing FM001:   {total.mismatches}")

@@ -1,4 +1,4 @@
-"""Generated programs never make the linter fail (FM000), and one libcst cannot parse is FM001.
+"""Generated programs never make the linter fail (FM000), and one nothing can parse is FM001.
 
 hypothesmith writes the programs (``from_grammar()``: any text CPython compiles; ``from_node()``:
 programs built from libcst nodes). scripts/fuzz.py lints each in four shapes through the runner:
@@ -50,7 +50,7 @@ SALT = st.integers(min_value=0, max_value=2 ** 20)
 
 
 def check_program(program: str, salt: int) -> None:
-    """Every shape of ``program``: no FM000, and FM001 wherever libcst cannot parse it."""
+    """Every shape of ``program``: no FM000, and FM001 wherever neither CPython nor libcst can parse it."""
     outcomes = fuzz.lint_program(program, salt)
     assert [o.shape for o in outcomes][:2] == ["raw", "handler"]
     for outcome in outcomes:
@@ -108,7 +108,7 @@ def test_an_internal_error_fails_the_fuzz_test(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_a_missing_fm001_fails_the_fuzz_test(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file libcst cannot parse reported without FM001 (here: with no finding at all) fails it."""
+    """A file nothing can parse reported without FM001 (here: with no finding at all) fails it."""
     def silent(files: list, settings: object, **kwargs: object) -> checker.ProjectFindings:
         return checker.ProjectFindings({f.path: [] for f in files})
 

@@ -11,6 +11,7 @@ parameter) and the names of an import, ``global``, ``nonlocal`` or a mapping or 
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 from typing import Iterator, List, Tuple
@@ -243,3 +244,42 @@ def test_spans_are_characters_not_bytes() -> None:
     call = tree.body[0].body[0].value.right
     assert syntax.span(call) == (1, 11, 1, 15)
     assert syntax.code_of(call) == "f(x)"
+
+
+NEWER = '''from bson import ObjectId
+from flask import Flask
+from pymongo import MongoClient
+app = Flask(__name__)
+db = MongoClient().shop
+type Document = dict
+@app.get("/n/<item_id>")
+def n(item_id):
+    item = db.items.find_one({"_id": ObjectId(item_id)})
+    return f"{item["name"]}"
+'''
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this interpreter reads PEP 695 and 701 itself")
+def test_grammar_newer_than_the_interpreter_is_read_with_libcst() -> None:
+    """A ``type`` statement and an f-string with its own quotes inside (Python 3.12) are read by
+    libcst when the running CPython cannot: the file is analysed, not FM001."""
+    findings = check_source(NEWER.encode(), "newer.py", AnalysisSettings())
+    assert [(f.line, f.col, f.code) for f in findings] == [(9, 38, "FM301")]
+
+
+LOADED = """\
+import sys
+from flaskmongo_lint.checker import check_source
+from flaskmongo_lint.settings import AnalysisSettings
+found = check_source(sys.stdin.buffer.read(), "m.py", AnalysisSettings())
+print(sorted({f.code for f in found}), "libcst" in sys.modules)
+"""
+
+
+def test_libcst_is_loaded_only_for_what_cpython_cannot_read() -> None:
+    ordinary = NEWER.replace("type Document = dict\n", "").replace('item["name"]', "item['name']")
+    run = [sys.executable, "-c", LOADED]
+    assert subprocess.run(run, input=ordinary.encode(), capture_output=True, check=True).stdout.decode().split() == \
+        ["['FM301']", "False"]
+    broken = subprocess.run(run, input=b"def f(:\n", capture_output=True, check=True).stdout.decode()
+    assert broken.split() == ["['FM001']", "True"]  # CPython cannot read it: libcst judges it
