@@ -7,6 +7,11 @@ of them (a file edited, added to or removed from the group, a setting, an upgrad
 gives another key, so an entry is never stale, only unused. What is stored is the group's
 results exactly as the run would print them (after fingerprints, suppression and noqa).
 
+Beside the groups, a whole run's report is stored, keyed the same way over every file found and
+the options that shape the output: a re-run over an unchanged tree with the same command reads
+and hashes the files and prints what the last one printed, without grouping them or rendering
+thousands of findings again.
+
 Entries are JSON, never pickle: a cache folder inside a repository is data a stranger could have
 committed, and reading it must not run code. Each entry is written to a temporary file and moved
 into place (``os.replace``), so concurrent runs never see half an entry; one that cannot be read
@@ -18,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import __version__
@@ -41,6 +45,10 @@ _CACHEDIR_TAG = (
 # runner.check_group gives, in plain data.
 FileEntry = Tuple[str, Tuple[Finding, ...], Optional[str]]
 GroupEntry = Tuple[List[FileEntry], Tuple[str, ...]]
+# A whole run's report: standard output, standard error, exit status; and its key: the slot
+# (settings and command) and the digest of the files it read.
+Replay = Tuple[str, str, int]
+ReportKey = Tuple[str, str]
 
 
 def default_directory(config: Config) -> str:
@@ -106,14 +114,23 @@ class ResultCache:
 
     def put(self, key: str, entry: GroupEntry) -> None:
         """Store ``entry`` under ``key``, atomically; a failure is ignored."""
-        path = self._path(key)
+        self._store(key, _encode(entry))
+
+    def _store(self, key: str, data: Dict[str, Any]) -> None:
+        self._write(self._path(key), json.dumps(data, separators=(",", ":")))
+
+    def _write(self, path: str, text: str) -> None:
+        """``text`` into ``path``, through a temporary file moved into place (readers never see
+        half of it); a failure is ignored."""
+        import tempfile  # only when something is stored: a warm run stores nothing
+
         try:
             self._prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(_encode(entry), out, separators=(",", ":"))
+                with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                    out.write(text)
                 os.replace(temporary, path)
             except BaseException:
                 try:
@@ -121,8 +138,51 @@ class ResultCache:
                 except OSError:
                     pass
                 raise
-        except OSError:
+        except (OSError, ValueError):  # ValueError: text the file's encoding cannot hold
             pass
+
+    # ------------------------------------------------------------------ whole reports
+    def report_key(self, command: str, files: Sequence[Tuple[str, Optional[bytes], str]]) -> ReportKey:
+        """Where a run's report is kept and what it was made of: the slot is the settings and
+        ``command`` (everything else the output depends on: the options, the working directory,
+        the interpreter), so each command keeps only its latest report; the inputs are every file
+        found with its content (or why it could not be read)."""
+        slot = hashlib.sha256(f"report\0{self._settings}\0{command}".encode()).hexdigest()
+        digest = hashlib.sha256()
+        for path, source, problem in files:
+            digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + problem.encode())
+            if source is not None:
+                digest.update(hashlib.sha256(source).digest())
+        return slot, digest.hexdigest()
+
+    def _report_path(self, slot: str) -> str:
+        return os.path.join(self.directory, f"reports{FORMAT}", slot[:2], slot + ".txt")
+
+    def get_report(self, key: ReportKey) -> Optional[Replay]:
+        """The report the last run of the same command stored, if it read the same files: what it
+        wrote to standard output and standard error, and its exit status; None if there is none,
+        the files differ, or the entry is corrupt."""
+        slot, inputs = key
+        try:
+            with open(self._report_path(slot), "r", encoding="utf-8", newline="") as handle:
+                header = json.loads(handle.readline())
+                if header["inputs"] != inputs:
+                    return None
+                out = handle.read()
+            if len(out) != header["length"]:  # cut short
+                return None
+            return out, str(header["err"]), int(header["status"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def put_report(self, key: ReportKey, replay: Replay) -> None:
+        """Store a run's report (a line of JSON, then the output as it was written), in place
+        of the command's earlier one."""
+        slot, inputs = key
+        out, err, status = replay
+        header = json.dumps({"inputs": inputs, "length": len(out), "err": err, "status": status},
+                            separators=(",", ":"))
+        self._write(self._report_path(slot), header + "\n" + out)
 
     def _prepare(self) -> None:
         """Create the folder with its ``.gitignore`` and ``CACHEDIR.TAG`` (once per run)."""

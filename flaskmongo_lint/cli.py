@@ -19,15 +19,16 @@ import click
 from flaskmongo_lint import __version__
 from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, PROG, STDIN, Fail, Jobs, OneLineCommand, error, note
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
+from flaskmongo_lint.files import missing_paths
 from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
 from flaskmongo_lint.report.text import LineReader
 from flaskmongo_lint.report.text import statistics as render_statistics
-from flaskmongo_lint.runner import RunResult, run, run_source
+from flaskmongo_lint.runner import Inputs, RunResult, read_inputs, run, run_source
 
 if TYPE_CHECKING:
     from flaskmongo_lint.baseline import Baseline
-    from flaskmongo_lint.cache import ResultCache
+    from flaskmongo_lint.cache import ReportKey, ResultCache
 
 
 def _list_rules() -> str:
@@ -145,13 +146,33 @@ def _reads_stdin(o: Options) -> bool:
     return False
 
 
-def _lint(o: Options, config: Config) -> Tuple[RunResult, Optional[List[str]]]:
+def _lint(o: Options, config: Config, cache: Optional["ResultCache"],
+          inputs: Optional[Inputs]) -> Tuple[RunResult, Optional[List[str]]]:
     """The run's result, and the lines of standard input when that is what was linted."""
     if _reads_stdin(o):
         source = sys.stdin.buffer.read()
         result = run_source(o.stdin_filename or STDIN, source, config)
         return result, source.decode("utf-8", errors="replace").splitlines()
-    return run(list(o.paths) or ["."], config, jobs=o.jobs, cache=_cache(o, config)), None
+    return run(list(o.paths) or ["."], config, jobs=o.jobs, cache=cache, inputs=inputs), None
+
+
+def _replay_key(o: Options, config: Config,
+                cache: Optional["ResultCache"]) -> Tuple[Optional["ReportKey"], Optional[Inputs]]:
+    """The key of this run's whole report in the cache, and the files read to compute it; no
+    key for a run whose report is not stored: standard input, ``--verbose`` (it reports how the
+    run went), a baseline (read or written), or a path that does not exist."""
+    if cache is None or o.verbose or config.baseline or o.write_baseline or _reads_stdin(o):
+        return None, None
+    paths = list(o.paths) or ["."]
+    if missing_paths(paths):
+        return None, None
+    inputs = read_inputs(paths, config)
+    files: List[Tuple[str, Optional[bytes], str]] = list(zip(inputs.readable, inputs.sources, [""] * len(inputs.sources)))
+    files += [(r.path, None, "|".join(f.message for f in r.findings)) for r in inputs.failed]
+    # Everything besides the configuration and the files that the printed report depends on.
+    command = repr((paths, o.output_format, o.output_file, o.show_source, o.statistics, o.exit_zero,
+                    os.getcwd(), sys.version))
+    return cache.report_key(command, files), inputs
 
 
 def _cache(o: Options, config: Config) -> Optional["ResultCache"]:
@@ -182,8 +203,19 @@ def _main(o: Options) -> int:
 
         known = baseline.load(config.baseline)
 
+    cache = None if _reads_stdin(o) else _cache(o, config)
+    key, inputs = _replay_key(o, config, cache)
+    replay = cache.get_report(key) if cache is not None and key is not None else None
+    if replay is not None:
+        # The same command over the same files: what the last run printed, without the analysis.
+        out, err, status = replay
+        _write(out, o.output_file)
+        if err:
+            click.echo(err, err=True, nl=False)
+        return status
+
     started = time.perf_counter()
-    result, stdin_lines = _lint(o, config)
+    result, stdin_lines = _lint(o, config, cache, inputs)
     if o.verbose:
         elapsed = time.perf_counter() - started
         click.echo(
@@ -221,10 +253,11 @@ def _main(o: Options) -> int:
         click.echo(text, err=True, nl=False)
 
     if result.internal_error or result.missing:
-        return EXIT_ERROR
-    if findings and not o.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+        return EXIT_ERROR  # never stored: an internal error may not happen again
+    status = EXIT_FINDINGS if findings and not o.exit_zero else EXIT_CLEAN
+    if cache is not None and key is not None:
+        cache.put_report(key, (report, "".join(extra), status))
+    return status
 
 
 def _apply_baseline(

@@ -9,9 +9,11 @@ inside the paths given.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Iterator, List, Sequence, Set, Tuple
+from typing import Callable, Iterator, List, Sequence, Set, Tuple
 
 from flaskmongo_lint.config import Config
 
@@ -60,7 +62,34 @@ def path_matches(path: str, pattern: str, root: str) -> bool:
 
 def is_excluded(path: str, config: Config) -> bool:
     """Whether a file or folder met while walking is excluded by ``exclude``/``extend-exclude``."""
-    return any(path_matches(path, p, config.root) for p in config.all_excludes)
+    return _excluder(config.all_excludes, config.root)(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _excluder(patterns: Tuple[str, ...], root: str) -> Callable[[str], bool]:
+    """:func:`path_matches` for any of ``patterns`` at once: one regular expression for the name
+    patterns and one for the path patterns (the walk asks for every file and folder it meets)."""
+    names: List[str] = []
+    paths: List[str] = []
+    for raw in patterns:
+        pattern = _normalise_pattern(raw)
+        if "/" not in pattern:
+            names.append(fnmatch.translate(os.path.normcase(pattern)))
+            continue
+        candidates = {pattern}
+        if "**/" in pattern:
+            candidates.add(pattern.replace("**/", ""))
+        for c in sorted(candidates):
+            paths += [fnmatch.translate(os.path.normcase(c)), fnmatch.translate(os.path.normcase(c + "/*"))]
+    by_name = re.compile("|".join(names)).match if names else None
+    by_path = re.compile("|".join(paths)).match if paths else None
+
+    def excluded(path: str) -> bool:
+        if by_name is not None and by_name(os.path.normcase(os.path.basename(os.path.normpath(path)))):
+            return True
+        return by_path is not None and by_path(os.path.normcase(relative_to_root(path, root))) is not None
+
+    return excluded
 
 
 def _is_virtualenv(directory: str) -> bool:

@@ -163,6 +163,7 @@ def test_corrupt_entries_are_ignored_and_replaced(project: Path, analysed: Path,
     _names(analysed)
     entries = sorted(_own_cache.glob("v1/*/*.json"))
     assert len(entries) == 3
+    _forget_reports(_own_cache)  # else the whole report is replayed and no group is read
     entries[0].write_text("{not json")
     entries[1].write_text(json.dumps({"files": [["x.py", [{"p": "x.py"}], None]], "notes": []}))
     entries[2].write_bytes(b"")
@@ -170,6 +171,77 @@ def test_corrupt_entries_are_ignored_and_replaced(project: Path, analysed: Path,
     assert len(_names(analysed)) == 4
     for entry in entries:
         json.loads(entry.read_text())  # rewritten whole
+
+
+def _forget_reports(folder: Path) -> None:
+    for report in folder.glob(f"reports{cache_module.FORMAT}/*/*.txt"):
+        report.unlink()
+
+
+class _NoRun:
+    """``runner.run`` in the CLI, replaced: a replayed report must not get that far."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from flaskmongo_lint import cli
+
+        self.calls = 0
+        real = cli.run
+
+        def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(cli, "run", counting)
+
+
+def test_a_rerun_replays_the_whole_report(project: Path, monkeypatch: pytest.MonkeyPatch, _own_cache: Path) -> None:
+    """The same command over the same files prints what the last run printed (standard output,
+    standard error, exit status) without grouping, analysing or rendering anything."""
+    runs = _NoRun(monkeypatch)
+    command = ("--jobs", "1", "--format", "json", "--statistics", ".")
+    cold = invoke(*command)
+    warm = invoke(*command)
+    assert runs.calls == 1
+    assert (warm.stdout, warm.stderr, warm.exit_code) == (cold.stdout, cold.stderr, 1)
+    assert "FM301" in cold.stderr  # the statistics, kept apart from the JSON
+    assert len(list(_own_cache.glob("reports*/*/*.txt"))) == 1
+
+
+def test_a_replay_follows_the_command_and_the_files(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   _own_cache: Path) -> None:
+    runs = _NoRun(monkeypatch)
+    invoke(".")
+    assert invoke("--exit-zero", ".").exit_code == 0  # another command: run, not replayed
+    assert runs.calls == 2
+    (project / "items.py").write_text(OBJECTID + "# edited\n")
+    edited = invoke(".")
+    assert runs.calls == 3 and edited.exit_code == 1
+    assert invoke(".").stdout == edited.stdout and runs.calls == 3
+    assert len(list(_own_cache.glob("reports*/*/*.txt"))) == 2  # one per command, the latest
+    (project / "search.py").unlink()
+    assert "search.py" not in invoke(".").stdout and runs.calls == 4
+
+
+@pytest.mark.parametrize("options", [("--verbose",), ("--no-cache",), ("--write-baseline", "b.json")])
+def test_what_is_never_replayed(project: Path, monkeypatch: pytest.MonkeyPatch, options: tuple) -> None:
+    """--verbose tells how the run went, --no-cache keeps no report, a baseline run writes a file."""
+    runs = _NoRun(monkeypatch)
+    for _ in range(2):
+        invoke(*options, ".")
+    assert runs.calls == 2
+
+
+def test_a_corrupt_report_is_ignored_and_replaced(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 _own_cache: Path) -> None:
+    cold = invoke("--format", "json", ".")
+    (report,) = _own_cache.glob("reports*/*/*.txt")
+    runs = _NoRun(monkeypatch)
+    for broken in (b"", b"{not json\n", report.read_bytes()[:-10]):
+        report.write_bytes(broken)
+        again = invoke("--format", "json", ".")
+        assert (again.stdout, again.exit_code) == (cold.stdout, cold.exit_code)
+    assert runs.calls == 3
+    assert invoke("--format", "json", ".").stdout == cold.stdout and runs.calls == 3
 
 
 def test_internal_errors_are_not_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
