@@ -23,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import __version__
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.findings import Finding, FlowStep, Location
-from flaskmongo_lint.modules import SourceFile
+
+if TYPE_CHECKING:  # the module names of files: a replayed report never groups files
+    from flaskmongo_lint.modules import SourceFile
 
 DIRECTORY_NAME = ".flaskmongo_lint_cache"
 ENVIRONMENT_VARIABLE = "FLASKMONGO_LINT_CACHE_DIR"
@@ -88,7 +90,7 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
 
-    def key(self, group: Sequence[SourceFile]) -> str:
+    def key(self, group: Sequence["SourceFile"]) -> str:
         """The key of a group's results: settings, then each file's path, names and content."""
         digest = hashlib.sha256(self._settings.encode())
         for f in sorted(group, key=lambda f: f.path):

@@ -19,16 +19,16 @@ import click
 from flaskmongo_lint import __version__
 from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, PROG, STDIN, Fail, Jobs, OneLineCommand, error, note
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
-from flaskmongo_lint.files import missing_paths
+from flaskmongo_lint.files import discover_all, missing_paths
 from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
 from flaskmongo_lint.report.text import LineReader
 from flaskmongo_lint.report.text import statistics as render_statistics
-from flaskmongo_lint.runner import Inputs, RunResult, read_inputs, run, run_source
 
 if TYPE_CHECKING:
     from flaskmongo_lint.baseline import Baseline
     from flaskmongo_lint.cache import ReportKey, ResultCache
+    from flaskmongo_lint.runner import RunResult
 
 
 def _list_rules() -> str:
@@ -146,33 +146,40 @@ def _reads_stdin(o: Options) -> bool:
     return False
 
 
-def _lint(o: Options, config: Config, cache: Optional["ResultCache"],
-          inputs: Optional[Inputs]) -> Tuple[RunResult, Optional[List[str]]]:
+def _lint(o: Options, config: Config, cache: Optional["ResultCache"]) -> Tuple["RunResult", Optional[List[str]]]:
     """The run's result, and the lines of standard input when that is what was linted."""
+    # Imported here: a replayed report needs none of the runner (nor what it imports).
+    from flaskmongo_lint.runner import run, run_source
+
     if _reads_stdin(o):
         source = sys.stdin.buffer.read()
         result = run_source(o.stdin_filename or STDIN, source, config)
         return result, source.decode("utf-8", errors="replace").splitlines()
-    return run(list(o.paths) or ["."], config, jobs=o.jobs, cache=cache, inputs=inputs), None
+    return run(list(o.paths) or ["."], config, jobs=o.jobs, cache=cache), None
 
 
-def _replay_key(o: Options, config: Config,
-                cache: Optional["ResultCache"]) -> Tuple[Optional["ReportKey"], Optional[Inputs]]:
-    """The key of this run's whole report in the cache, and the files read to compute it; no
-    key for a run whose report is not stored: standard input, ``--verbose`` (it reports how the
-    run went), a baseline (read or written), or a path that does not exist."""
+def _replay_key(o: Options, config: Config, cache: Optional["ResultCache"]) -> Optional["ReportKey"]:
+    """The key of this run's whole report in the cache; None for a run whose report is not
+    stored: standard input, ``--verbose`` (it reports how the run went), a baseline (read or
+    written), or a path that does not exist."""
     if cache is None or o.verbose or config.baseline or o.write_baseline or _reads_stdin(o):
-        return None, None
+        return None
     paths = list(o.paths) or ["."]
     if missing_paths(paths):
-        return None, None
-    inputs = read_inputs(paths, config)
-    files: List[Tuple[str, Optional[bytes], str]] = list(zip(inputs.readable, inputs.sources, [""] * len(inputs.sources)))
-    files += [(r.path, None, "|".join(f.message for f in r.findings)) for r in inputs.failed]
+        return None
+    found = discover_all(paths, config)
+    files: List[Tuple[str, Optional[bytes], str]] = [(path, None, why) for path, why in found.unreadable]
+    for path in found.files:
+        try:
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                files.append((path, None, f"size {size}") if size > config.max_file_size else (path, handle.read(), ""))
+        except OSError as exc:
+            files.append((path, None, str(exc)))
     # Everything besides the configuration and the files that the printed report depends on.
     command = repr((paths, o.output_format, o.output_file, o.show_source, o.statistics, o.exit_zero,
                     os.getcwd(), sys.version))
-    return cache.report_key(command, files), inputs
+    return cache.report_key(command, files)
 
 
 def _cache(o: Options, config: Config) -> Optional["ResultCache"]:
@@ -204,7 +211,7 @@ def _main(o: Options) -> int:
         known = baseline.load(config.baseline)
 
     cache = None if _reads_stdin(o) else _cache(o, config)
-    key, inputs = _replay_key(o, config, cache)
+    key = _replay_key(o, config, cache)
     replay = cache.get_report(key) if cache is not None and key is not None else None
     if replay is not None:
         # The same command over the same files: what the last run printed, without the analysis.
@@ -215,7 +222,7 @@ def _main(o: Options) -> int:
         return status
 
     started = time.perf_counter()
-    result, stdin_lines = _lint(o, config, cache, inputs)
+    result, stdin_lines = _lint(o, config, cache)
     if o.verbose:
         elapsed = time.perf_counter() - started
         click.echo(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import noqa
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.files import Discovery, discover, discover_all, display_path, missing_paths, path_matches
+from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
 from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.modules import Namer, SourceFile, components, import_edges, name_files, split_large
 from flaskmongo_lint.parsing import decode, refused_size
@@ -379,49 +379,26 @@ def _unanalysed(paths: Sequence[str], sources: Sequence[bytes], groups: Sequence
             if path not in analysed and b"noqa" in source.lower() and not skips_file(source)]
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """What a run reads before it analyses: the files found, the bytes of those it could read,
-    and the results of those it could not (FM001)."""
-
-    found: Discovery
-    readable: Tuple[str, ...]
-    sources: Tuple[bytes, ...]
-    failed: Tuple[FileResult, ...]
-
-
-def read_inputs(paths: Sequence[str], config: Config) -> Inputs:
-    """Discover ``paths`` and read every file found (see :func:`run`)."""
-    found = discover_all(paths, config)
-    failed: List[FileResult] = [_unreadable(path, why, config) for path, why in found.unreadable]
-    readable: List[str] = []
-    sources: List[bytes] = []
-    for path in found.files:
-        source, problem = read(path, config)
-        if problem is not None:
-            failed.append(problem)
-        else:
-            readable.append(path)
-            sources.append(source)  # type: ignore[arg-type]
-    return Inputs(found, tuple(readable), tuple(sources), tuple(failed))
-
-
 def run(paths: Sequence[str], config: Config, *, jobs: Optional[int] = None,
-        cache: Optional["ResultCache"] = None, inputs: Optional[Inputs] = None) -> RunResult:
+        cache: Optional["ResultCache"] = None) -> RunResult:
     """Lint ``paths`` (files or folders; default ``.``) with ``config``.
 
     ``jobs``: worker processes; None picks automatically. ``cache``: where unchanged groups'
-    results are read from and new ones stored (None: nothing cached). ``inputs``: what
-    :func:`read_inputs` gave for ``paths``, if the caller has read them already. A path that does
-    not exist is listed in ``RunResult.missing`` and the others are linted; nothing raises for a
-    file's sake.
+    results are read from and new ones stored (None: nothing cached). A path that does not exist
+    is listed in ``RunResult.missing`` and the others are linted; nothing raises for a file's sake.
     """
-    if inputs is None:
-        inputs = read_inputs(paths, config)
-    found = inputs.found
+    found = discover_all(paths, config)
     files = found.files
-    results: List[FileResult] = list(inputs.failed)
-    readable, sources = list(inputs.readable), list(inputs.sources)
+    results: List[FileResult] = [_unreadable(path, why, config) for path, why in found.unreadable]
+    readable: List[str] = []
+    sources: List[bytes] = []
+    for path in files:
+        source, failed = read(path, config)
+        if failed is not None:
+            results.append(failed)
+        else:
+            readable.append(path)
+            sources.append(source)  # type: ignore[arg-type]
     groups = groups_of(readable, sources)
     results.extend(_unanalysed(readable, sources, groups, config))
     checked, used = _check_cached(groups, config, jobs, cache)

@@ -179,19 +179,19 @@ def _forget_reports(folder: Path) -> None:
 
 
 class _NoRun:
-    """``runner.run`` in the CLI, replaced: a replayed report must not get that far."""
+    """``runner.run``, counted: a replayed report must not get that far."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from flaskmongo_lint import cli
+        from flaskmongo_lint import runner
 
         self.calls = 0
-        real = cli.run
+        real = runner.run
 
         def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
             self.calls += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(cli, "run", counting)
+        monkeypatch.setattr(runner, "run", counting)
 
 
 def test_a_rerun_replays_the_whole_report(project: Path, monkeypatch: pytest.MonkeyPatch, _own_cache: Path) -> None:
