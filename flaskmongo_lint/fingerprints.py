@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 from flaskmongo_lint.files import relative_to_root
 from flaskmongo_lint.findings import Finding
 
-if TYPE_CHECKING:  # libcst only when a node is normalised (by the checker, which has it already)
+if TYPE_CHECKING:  # the syntax tree only when a node is normalised (by the checker, which has it already)
     from flaskmongo_lint import syntax as syn
 
 # Bump when the recipe changes, so old baselines visibly stop matching instead of matching wrongly.

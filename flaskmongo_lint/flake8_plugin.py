@@ -49,7 +49,7 @@ class Flake8Plugin:
 
     def __init__(self, tree: ast.AST, filename: str, lines: List[str]) -> None:
         # flake8 classifies a plugin by its parameters: taking ``tree`` makes this a "tree"
-        # plugin, run once per file. The analysis parses with libcst itself.
+        # plugin, run once per file. The analysis parses the file itself.
         self.filename = filename
         self.lines = lines
 

@@ -114,7 +114,7 @@ def check_group(group: Sequence[SourceFile], config: Config, *,
     """Check files that import each other as one project; fingerprints, select/ignore,
     per-file-ignores and (unless ``apply_noqa`` is false, for flake8, which applies its own) noqa
     applied, FM002 included. Never raises."""
-    # Imported here, not with this module: libcst and the analysis load only when some file
+    # Imported here, not with this module: the parser and the analysis load only when some file
     # passes the pre-filter. Looked up on the module at call time, so tests can replace it.
     from flaskmongo_lint import checker
 

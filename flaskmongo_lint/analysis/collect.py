@@ -1,8 +1,7 @@
 """One statement-level pass over a parsed module: its facts (plain data) and its syntax.
 
-A libcst visitor over every node costs several times the parse; everything collected here sits at
-statement level (definitions, bindings, imports, decorators, registrations), so only statements are
-walked. The :class:`ModuleFacts` are picklable and hold no node; the :class:`Syntax` keeps the
+Everything collected here sits at statement level (definitions, bindings, imports, decorators,
+registrations), so only statements are walked, never every node. The :class:`ModuleFacts` are picklable and hold no node; the :class:`Syntax` keeps the
 nodes the interpreter walks, keyed the same way (``module:qualname``).
 """
 from __future__ import annotations

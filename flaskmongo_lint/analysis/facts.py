@@ -1,6 +1,6 @@
 """Module facts: what one statement-level pass over a module learns, as plain, picklable data.
 
-Nothing here holds a CST node: definitions are keyed by their qualified name inside the module
+Nothing here holds a syntax node: definitions are keyed by their qualified name inside the module
 (``"Notes.get"``, ``"login_required.wrapper"``), expressions are kept as the dotted text they were
 written as (``"app.route"``, ``"services.get_trip"``), and literal arguments as strings. The
 project index (:mod:`flaskmongo_lint.analysis.index`) joins the facts of every module; a cache can

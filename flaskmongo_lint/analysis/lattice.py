@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional
 
 from flaskmongo_lint.analysis.kinds import Kind
 
-if TYPE_CHECKING:  # only in annotations: the models' tables import this module without libcst
+if TYPE_CHECKING:  # only in annotations: the models' tables import this module without the syntax tree
     from flaskmongo_lint import syntax as syn
 
 

@@ -25,7 +25,7 @@ MAX_NESTING = 3  # levels of sub-documents whose keys are read
 # Update operators whose operand is a number: the field is a counter.
 _NUMERIC_UPDATES = frozenset({"$inc", "$mul"})
 
-if TYPE_CHECKING:  # libcst is loaded when a file is parsed: the rules' metadata must not need it
+if TYPE_CHECKING:  # the syntax tree is loaded when a file is parsed: the rules' metadata must not need it
     from flaskmongo_lint import syntax as syn
 
 

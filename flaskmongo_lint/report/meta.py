@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 
 from flaskmongo_lint import PROJECT_URL
 
-# The rules (and with them libcst and the analysis) are imported when a code is first described,
+# The rules (and with them the syntax tree and the analysis) are imported when a code is first described,
 # not when a report module is: a run over files with no Flask code never needs them.
 
 # Where docs/rules.md is published; SARIF's helpUri points at a section of it.

@@ -132,7 +132,7 @@ def render(findings: Sequence[Finding], *, execution_successful: bool = True) ->
                         "rules": [_rule(info) for info in infos],
                     }
                 },
-                # Columns count characters (libcst positions), not SARIF's default UTF-16 units.
+                # Columns count characters (code points), not SARIF's default UTF-16 units.
                 "columnKind": "unicodeCodePoints",
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": pathlib.Path(os.getcwd()).as_uri() + "/"}},
                 "invocations": [{"executionSuccessful": execution_successful}],

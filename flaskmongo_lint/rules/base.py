@@ -19,7 +19,7 @@ from flaskmongo_lint.analysis.scope import ScopeDecision, decide, is_per_owner, 
 from flaskmongo_lint.analysis.views import FilterView, filter_of, filters_of
 from flaskmongo_lint.settings import AnalysisSettings
 
-if TYPE_CHECKING:  # the rules' metadata (for reports) must load without libcst and the interpreter
+if TYPE_CHECKING:  # the rules' metadata (for reports) must load without the syntax tree and the interpreter
     from flaskmongo_lint.analysis.project import Root
 
 

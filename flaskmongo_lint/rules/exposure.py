@@ -10,7 +10,7 @@ from flaskmongo_lint.analysis.lattice import Record, Site, Step, Value, records_
 from flaskmongo_lint.models import restful
 from flaskmongo_lint.rules.base import Occurrence, Report, Rule, RuleContext
 
-if TYPE_CHECKING:  # the rules' metadata (for reports) must load without libcst and the interpreter
+if TYPE_CHECKING:  # the rules' metadata (for reports) must load without the syntax tree and the interpreter
     from flaskmongo_lint.analysis.project import Root
 
 MAX_FIELDS = 3  # secret fields named in a message

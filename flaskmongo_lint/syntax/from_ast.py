@@ -282,9 +282,6 @@ class _Converter:
             return converted
         return n.MatchSequenceElement(value=converted, _p=converted._p)
 
-    def small(self, cls: Any, node: ast.stmt, **fields: Any) -> n.CSTNode:
-        return cls(**fields, _p=self.at(node))
-
     def expr_stmt(self, node: ast.Expr) -> n.CSTNode:
         return n.Expr(value=self.expr(node.value), _p=self.at(node))
 
