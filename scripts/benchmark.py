@@ -11,7 +11,8 @@ round, so drift in the machine's speed touches all alike), after one warm-up run
 - Bandit (``bandit -r -q``), Semgrep (the local rules of scripts/bench_semgrep.yml,
   ``--metrics=off --disable-version-check``, no network) and ``ruff check --select S``, for scale;
 - the libcst parse floor: one process that reads and ``libcst.parse_module``s every ``.py`` file
-  of the corpus (and the same over as many processes as the linter's default jobs);
+  of the corpus (and the same over as many processes as the linter's default jobs), and, for
+  scale, CPython's ``ast.parse`` of the same files (the parser the linter reads them with);
 - the import floor: ``python -c "import libcst, click"``.
 
 On three corpora: ``mixed``, the ``.py`` files of wheels of well-known packages (Flask, Django,
@@ -324,18 +325,27 @@ def single_corpus(work: str, handlers: int = SINGLE_HANDLERS) -> Corpus:
 
 
 PARSE_FLOOR = '''\
-"""Read and libcst.parse_module every file listed in argv[2], in argv[1] processes."""
+"""Read and parse every file listed in argv[2], in argv[1] processes: with libcst.parse_module,
+or with CPython's ast.parse when argv[3] is "ast"."""
 import sys
 
 
 def parse(paths):
-    import libcst
+    if sys.argv[3:] == ["ast"]:
+        import ast
+        import warnings
 
+        warnings.simplefilter("ignore")
+        parse_one = ast.parse
+    else:
+        import libcst
+
+        parse_one = libcst.parse_module
     for path in paths:
         with open(path, "rb") as handle:
             source = handle.read()
         try:
-            libcst.parse_module(source)
+            parse_one(source)
         except Exception:
             pass
     return len(paths)
@@ -495,6 +505,8 @@ def commands_for(corpus: Corpus, work: str, tools: Tools, cache: LinterCache, wa
         out.append(cache.warm("flaskmongo-lint, warm", lint_args, corpus.target, cwd))
     if "floor" in wanted:
         out.append(Command("libcst parse floor, 1 process", [sys.executable, floor, "1", listing], cwd=cwd))
+        # For scale: CPython's own parser, which the linter reads files with.
+        out.append(Command("ast parse floor, 1 process", [sys.executable, floor, "1", listing, "ast"], cwd=cwd))
         if jobs > 1 and len(corpus.files) > 1:
             out.append(Command(f"libcst parse floor, {jobs} processes", [sys.executable, floor, str(jobs), listing],
                                cwd=cwd))
