@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import __version__
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.findings import Finding, FlowStep, Location
 
-if TYPE_CHECKING:  # the module names of files: a replayed report never groups files
+if TYPE_CHECKING:  # groups and findings: a replayed report reads neither
+    from flaskmongo_lint.findings import Finding, Location
     from flaskmongo_lint.modules import SourceFile
 
 DIRECTORY_NAME = ".flaskmongo_lint_cache"
@@ -45,11 +45,11 @@ _CACHEDIR_TAG = (
 
 # (findings, traceback of an internal error) per file, and the group's budget notes: what
 # runner.check_group gives, in plain data.
-FileEntry = Tuple[str, Tuple[Finding, ...], Optional[str]]
+FileEntry = Tuple[str, Tuple["Finding", ...], Optional[str]]
 GroupEntry = Tuple[List[FileEntry], Tuple[str, ...]]
-# A whole run's report: standard output, standard error, exit status; and its key: the slot
+# A whole run's report: standard output (UTF-8), standard error, exit status; and its key: the slot
 # (settings and command) and the digest of the files it read.
-Replay = Tuple[str, str, int]
+Replay = Tuple[bytes, str, int]
 ReportKey = Tuple[str, str]
 
 
@@ -119,10 +119,10 @@ class ResultCache:
         self._store(key, _encode(entry))
 
     def _store(self, key: str, data: Dict[str, Any]) -> None:
-        self._write(self._path(key), json.dumps(data, separators=(",", ":")))
+        self._write(self._path(key), json.dumps(data, separators=(",", ":")).encode())
 
-    def _write(self, path: str, text: str) -> None:
-        """``text`` into ``path``, through a temporary file moved into place (readers never see
+    def _write(self, path: str, data: bytes) -> None:
+        """``data`` into ``path``, through a temporary file moved into place (readers never see
         half of it); a failure is ignored."""
         import tempfile  # only when something is stored: a warm run stores nothing
 
@@ -131,8 +131,8 @@ class ResultCache:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
             try:
-                with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                    out.write(text)
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
                 os.replace(temporary, path)
             except BaseException:
                 try:
@@ -140,7 +140,7 @@ class ResultCache:
                 except OSError:
                     pass
                 raise
-        except (OSError, ValueError):  # ValueError: text the file's encoding cannot hold
+        except OSError:
             pass
 
     # ------------------------------------------------------------------ whole reports
@@ -162,11 +162,11 @@ class ResultCache:
 
     def get_report(self, key: ReportKey) -> Optional[Replay]:
         """The report the last run of the same command stored, if it read the same files: what it
-        wrote to standard output and standard error, and its exit status; None if there is none,
-        the files differ, or the entry is corrupt."""
+        wrote to standard output (as bytes, UTF-8) and standard error, and its exit status; None
+        if there is none, the files differ, or the entry is corrupt."""
         slot, inputs = key
         try:
-            with open(self._report_path(slot), "r", encoding="utf-8", newline="") as handle:
+            with open(self._report_path(slot), "rb") as handle:
                 header = json.loads(handle.readline())
                 if header["inputs"] != inputs:
                     return None
@@ -184,7 +184,7 @@ class ResultCache:
         out, err, status = replay
         header = json.dumps({"inputs": inputs, "length": len(out), "err": err, "status": status},
                             separators=(",", ":"))
-        self._write(self._report_path(slot), header + "\n" + out)
+        self._write(self._report_path(slot), header.encode() + b"\n" + out)
 
     def _prepare(self) -> None:
         """Create the folder with its ``.gitignore`` and ``CACHEDIR.TAG`` (once per run)."""
@@ -201,11 +201,11 @@ class ResultCache:
 
 # ------------------------------------------------------------------ plain data both ways
 
-def _place(p: Location) -> List[Any]:
+def _place(p: "Location") -> List[Any]:
     return [p.path, p.line, p.col, p.end_line, p.end_col, p.message]
 
 
-def _finding(f: Finding) -> Dict[str, Any]:
+def _finding(f: "Finding") -> Dict[str, Any]:
     return {
         "p": f.path, "l": f.line, "c": f.col, "k": f.code, "m": f.message, "n": f.confidence,
         "el": f.end_line, "ec": f.end_col, "s": f.snippet, "o": f.scope, "fp": f.fingerprint,
@@ -222,6 +222,8 @@ def _encode(entry: GroupEntry) -> Dict[str, Any]:
 
 
 def _decode(data: Dict[str, Any]) -> GroupEntry:
+    from flaskmongo_lint.findings import Finding, FlowStep, Location
+
     files: List[FileEntry] = []
     for path, findings, error in data["files"]:
         decoded = tuple(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
@@ -20,14 +19,13 @@ from flaskmongo_lint import __version__
 from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, PROG, STDIN, Fail, Jobs, OneLineCommand, error, note
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
 from flaskmongo_lint.files import discover_all, missing_paths
-from flaskmongo_lint.findings import Finding
 from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
-from flaskmongo_lint.report.text import LineReader
-from flaskmongo_lint.report.text import statistics as render_statistics
 
 if TYPE_CHECKING:
     from flaskmongo_lint.baseline import Baseline
     from flaskmongo_lint.cache import ReportKey, ResultCache
+    from flaskmongo_lint.findings import Finding
+    from flaskmongo_lint.report.text import LineReader
     from flaskmongo_lint.runner import RunResult
 
 
@@ -88,6 +86,8 @@ def cli(**options: Any) -> None:
         status = EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - a bug in the linter: one line, unless asked for more
         if opts.verbose:
+            import traceback  # only for this: a run that goes well never needs it
+
             traceback.print_exc()
         error(f"unexpected {type(exc).__name__}: {exc}")
         status = EXIT_ERROR
@@ -216,7 +216,7 @@ def _main(o: Options) -> int:
     if replay is not None:
         # The same command over the same files: what the last run printed, without the analysis.
         out, err, status = replay
-        _write(out, o.output_file)
+        _write(out.decode("utf-8", "surrogatepass"), o.output_file)
         if err:
             click.echo(err, err=True, nl=False)
         return status
@@ -249,6 +249,8 @@ def _main(o: Options) -> int:
     )
     extra: List[str] = []
     if o.statistics and findings:
+        from flaskmongo_lint.report.text import statistics as render_statistics
+
         stats = render_statistics(findings)
         if o.output_format in MACHINE_FORMATS:
             # Keep machine-readable output parseable: the counts go to stderr instead.
@@ -263,13 +265,13 @@ def _main(o: Options) -> int:
         return EXIT_ERROR  # never stored: an internal error may not happen again
     status = EXIT_FINDINGS if findings and not o.exit_zero else EXIT_CLEAN
     if cache is not None and key is not None:
-        cache.put_report(key, (report, "".join(extra), status))
+        cache.put_report(key, (report.encode("utf-8", "surrogatepass"), "".join(extra), status))
     return status
 
 
 def _apply_baseline(
-    o: Options, config: Config, known: Optional["Baseline"], findings: Sequence[Finding]
-) -> Sequence[Finding]:
+    o: Options, config: Config, known: Optional["Baseline"], findings: Sequence["Finding"]
+) -> Sequence["Finding"]:
     """The findings to report: all of them, or for --write-baseline only what a baseline cannot
     record (FM000), or with a baseline only those it does not hide (and a note of how many)."""
     if o.write_baseline:
@@ -285,7 +287,7 @@ def _apply_baseline(
     return findings
 
 
-def _lines_reader(lines: List[str]) -> LineReader:
+def _lines_reader(lines: List[str]) -> "LineReader":
     """--show-source for standard input: its lines, whatever is on disk under its name."""
 
     def read_line(_path: str, number: int) -> Optional[str]:

@@ -121,7 +121,9 @@ class _Walker:
     def inside_roots(self, real: str) -> bool:
         return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
 
-    def walk(self, directory: str) -> Iterator[str]:
+    def walk(self, directory: str) -> Iterator[Tuple[str, str]]:
+        """The ``.py`` files under ``directory``, each with its real path (what tells two
+        names of one file apart: a file that is no link is its folder's real path and name)."""
         real = os.path.realpath(directory)
         if real in self.entered:
             return
@@ -144,7 +146,7 @@ class _Walker:
                     if not _is_virtualenv(path):
                         yield from self.walk(path)
                 elif entry.name.endswith(".py") and entry.is_file():
-                    yield path
+                    yield path, os.path.realpath(path) if is_link else os.path.join(real, entry.name)
             except OSError as exc:
                 # A link that loops (ELOOP), or an entry gone since the folder was listed.
                 self.out.notes.append(f"skipped {display_path(path)}: {_why(exc)}")
@@ -198,13 +200,12 @@ def discover_all(paths: Sequence[str], config: Config) -> Discovery:
                 walker.out.notes.append(f"skipped link {display_path(path)}: it points to nothing")
             continue
         if os.path.isdir(path):
-            found: Iterator[str] = walker.walk(path)
+            found: Iterator[Tuple[str, str]] = walker.walk(path)
         else:
-            found = iter([path])  # a file named on the command line is linted, whatever its name
-        for file in found:
-            shown = display_path(file)
-            key = os.path.realpath(shown)
+            # A file named on the command line is linted, whatever its name.
+            found = iter([(path, os.path.realpath(path))])
+        for file, key in found:
             if key not in seen:
                 seen.add(key)
-                walker.out.files.append(shown)
+                walker.out.files.append(display_path(file))
     return walker.out

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import importlib
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence, Tuple
 
-from flaskmongo_lint.findings import Finding
-from flaskmongo_lint.report.text import LineReader
+if TYPE_CHECKING:  # a replayed report loads no format at all
+    from flaskmongo_lint.findings import Finding
+    from flaskmongo_lint.report.text import LineReader
 
 # Each format: the module and function that render it. A run loads only the one it prints.
 FORMATS: Dict[str, Tuple[str, str]] = {
@@ -32,11 +33,11 @@ MACHINE_FORMATS = frozenset({"json", "sarif", "github", "gitlab", "junit"})
 
 def render(
     fmt: str,
-    findings: Sequence[Finding],
+    findings: Sequence["Finding"],
     *,
     show_source: bool = False,
     execution_successful: bool = True,
-    read_line: Optional[LineReader] = None,
+    read_line: Optional["LineReader"] = None,
 ) -> str:
     """Render ``findings`` in format ``fmt`` (a key of FORMATS).
 
