@@ -145,7 +145,11 @@ match p:
     case Point(1, y=2) as q if q: pass
     case _: pass
 '''
-SOURCES = [p.read_bytes() for p in FIXTURES] + [TRICKY, TWO_SPACES, TABS, CRLF, NESTED, NESTED.replace(b"    ", b"\t"), MORE]
+# A form feed between definitions and line separators inside a string and a comment: str.splitlines()
+# ends lines there, CPython does not.
+BREAKS = TWO_SPACES.replace(b"@app.route", "\x0c\n# \u2028 \x85\nnote = '\u2029'\n@app.route".encode())
+SOURCES = [p.read_bytes() for p in FIXTURES] + [TRICKY, TWO_SPACES, TABS, CRLF, NESTED, NESTED.replace(b"    ", b"\t"), MORE,
+                                                 BREAKS]
 
 # Fields whose values differ by design between the two ways (see the module docstring).
 _NOT_COMPARED = {"FormattedStringText": {"value"}}  # libcst keeps the text as written, ast as read
@@ -236,6 +240,17 @@ def test_findings_are_the_same_from_libcst(path: Path, monkeypatch: pytest.Monke
     from_cpython = check_source(source, path.name, settings)
     monkeypatch.setattr(parsing, "python_tree", lambda text, name: None)
     assert check_source(source, path.name, settings) == from_cpython
+
+
+def test_lines_end_where_cpython_ends_them() -> None:
+    """A form feed or a Unicode line separator does not end a line: the finding after them is
+    placed on its line, and its flow quotes its own code."""
+    findings = check_source(BREAKS, "breaks.py", AnalysisSettings())
+    lines = BREAKS.decode().split("\n")
+    assert [(f.line, f.code) for f in findings] == [(i + 1, "FM301") for i, line in enumerate(lines) if "ObjectId(i)" in line]
+    (finding,) = findings
+    assert lines[finding.line - 1][finding.col - 1:].startswith("ObjectId(i)")
+    assert finding.flow and finding.flow[-1].message == "FM301: ObjectId(i)"
 
 
 def test_spans_are_characters_not_bytes() -> None:

@@ -2,7 +2,7 @@
 
 The analysis was written against libcst's node model (``Call.args`` of ``Arg``s, ``If.orelse``
 an ``If`` for ``elif``, ``Subscript.slice`` a list of ``SubscriptElement``s ...). Building libcst's
-own tree costs five times CPython's parse and more than the whole analysis (every token's
+own tree costs about six times CPython's parse and more than the whole analysis (every token's
 whitespace is a node, every node is a validated dataclass). These classes keep the same names and
 fields, so a rule or transfer function reads as before, but hold only what the analysis asks:
 they are built from CPython's ``ast`` (:mod:`flaskmongo_lint.syntax.from_ast`), or, for grammar
@@ -15,9 +15,14 @@ libcst's are.
 """
 from __future__ import annotations
 
+import re
 import typing as t
 
 Place = t.Tuple[int, int, int, int, "Source"]
+# str.splitlines() also ends lines at a form feed, \x1c-\x1e, \x85, \u2028 and \u2029; CPython's
+# line numbers (which every place counts in) end them only at \n, \r\n and \r.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 class Source:
@@ -27,7 +32,7 @@ class Source:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines: t.List[str] = text.splitlines(True)
+        self.lines: t.List[str] = _LINES.findall(text) if _OTHER_BREAKS.search(text) else text.splitlines(True)
         self._encoded: t.Dict[int, bytes] = {}
 
     def encoded(self, line: int) -> bytes:
@@ -58,7 +63,7 @@ class CSTNode:
     """Any node. ``_fields``: the attributes holding child nodes, in source order."""
 
     __slots__ = ("_p",)
-    _fields: Tuple[str, ...] = ()
+    _fields: t.Tuple[str, ...] = ()
 
     @property
     def children(self) -> t.List["CSTNode"]:
