@@ -478,21 +478,21 @@ class _Converter:
         return cls(elements=elements, _p=at)
 
     def parenthesised(self, node: ast.Tuple) -> bool:
-        """Whether a tuple's first parenthesis is its own (``(a, b)``, ``((a), b)``), not its
-        first element's (``(a), b``): CPython places a tuple from its parenthesis either way."""
+        """Whether a tuple's first parenthesis is its own (``(a, b)``, ``((a), b)``, ``(a,)``),
+        not its first element's (``(a), b``, ``(a),``): CPython places a tuple from its
+        parenthesis either way. The tuple's own opens before the first element and is not
+        closed before the comma after it."""
         text = self.source.encoded(node.lineno)
         if text[node.col_offset:node.col_offset + 1] != b"(":
             return False
         if not node.elts:
             return True
         first = node.elts[0]
+        then = node.elts[1] if len(node.elts) > 1 else None
         before = self.source.segment(node.lineno, node.col_offset, first.lineno, first.col_offset)
-        after_end = node.elts[1] if len(node.elts) > 1 else None
-        if after_end is not None:
-            after = self.source.segment(first.end_lineno, first.end_col_offset, after_end.lineno, after_end.col_offset)
-        else:
-            after = self.source.segment(first.end_lineno, first.end_col_offset, node.end_lineno, node.end_col_offset)
-            return before.count("(") > after.count(")") - 1 or after.rstrip().endswith(",)") or "," in after
+        after = self.source.segment(first.end_lineno, first.end_col_offset,  # type: ignore[arg-type]
+                                    then.lineno if then else node.end_lineno,  # type: ignore[arg-type]
+                                    then.col_offset if then else node.end_col_offset)  # type: ignore[arg-type]
         return before.count("(") > after.split(",", 1)[0].count(")")
 
     def starred(self, node: ast.Starred) -> n.CSTNode:
