@@ -18,7 +18,7 @@ import click
 from flaskmongo_lint import __version__
 from flaskmongo_lint.clikit import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, PROG, STDIN, Fail, Jobs, OneLineCommand, error, note
 from flaskmongo_lint.config import Config, ConfigError, describe, load_config, parse_codes
-from flaskmongo_lint.files import discover_all, missing_paths
+from flaskmongo_lint.files import discover_all, missing_paths, read_bytes
 from flaskmongo_lint.report import FORMATS, MACHINE_FORMATS, render
 
 if TYPE_CHECKING:
@@ -169,13 +169,7 @@ def _replay_key(o: Options, config: Config, cache: Optional["ResultCache"]) -> O
         return None
     found = discover_all(paths, config)
     files: List[Tuple[str, Optional[bytes], str]] = [(path, None, why) for path, why in found.unreadable]
-    for path in found.files:
-        try:
-            with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                files.append((path, None, f"size {size}") if size > config.max_file_size else (path, handle.read(), ""))
-        except OSError as exc:
-            files.append((path, None, str(exc)))
+    files += [(path, *read_bytes(path, config.max_file_size)) for path in found.files]
     # Everything besides the configuration and the files that the printed report depends on.
     command = repr((paths, o.output_format, o.output_file, o.show_source, o.statistics, o.exit_zero,
                     os.getcwd(), sys.version))

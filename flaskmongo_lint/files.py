@@ -13,7 +13,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Sequence, Set, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from flaskmongo_lint.config import Config
 
@@ -50,23 +50,16 @@ def path_matches(path: str, pattern: str, root: str) -> bool:
     ``tests/**/*.py``), and also matches everything below a folder it names. ``*`` crosses
     slashes as in flake8's fnmatch, and ``**/`` may also match nothing.
     """
-    pattern = _normalise_pattern(pattern)
-    if "/" not in pattern:
-        return fnmatch.fnmatch(os.path.basename(os.path.normpath(path)), pattern)
-    rel = relative_to_root(path, root)
-    candidates = {pattern}
-    if "**/" in pattern:
-        candidates.add(pattern.replace("**/", ""))
-    return any(fnmatch.fnmatch(rel, c) or fnmatch.fnmatch(rel, c + "/*") for c in candidates)
+    return _matcher((pattern,), root)(path)
 
 
 def is_excluded(path: str, config: Config) -> bool:
     """Whether a file or folder met while walking is excluded by ``exclude``/``extend-exclude``."""
-    return _excluder(config.all_excludes, config.root)(path)
+    return _matcher(config.all_excludes, config.root)(path)
 
 
-@functools.lru_cache(maxsize=8)
-def _excluder(patterns: Tuple[str, ...], root: str) -> Callable[[str], bool]:
+@functools.lru_cache(maxsize=64)
+def _matcher(patterns: Tuple[str, ...], root: str) -> Callable[[str], bool]:
     """:func:`path_matches` for any of ``patterns`` at once: one regular expression for the name
     patterns and one for the path patterns (the walk asks for every file and folder it meets)."""
     names: List[str] = []
@@ -84,12 +77,38 @@ def _excluder(patterns: Tuple[str, ...], root: str) -> Callable[[str], bool]:
     by_name = re.compile("|".join(names)).match if names else None
     by_path = re.compile("|".join(paths)).match if paths else None
 
-    def excluded(path: str) -> bool:
+    def matches(path: str) -> bool:
         if by_name is not None and by_name(os.path.normcase(os.path.basename(os.path.normpath(path)))):
             return True
         return by_path is not None and by_path(os.path.normcase(relative_to_root(path, root))) is not None
 
-    return excluded
+    return matches
+
+
+def read_bytes(path: str, max_size: int) -> Tuple[Optional[bytes], str]:
+    """A file's bytes and ""; or None and why it is not read, as FM001 says it: larger than
+    ``max_size`` (then not even read: a generated file of gigabytes must cost nothing), or an
+    error of the operating system."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_size:
+                return None, too_large(size, max_size)
+            return handle.read(), ""
+    except OSError as exc:
+        return None, f"cannot read file: {' '.join((exc.strerror or str(exc)).split())}"
+
+
+def too_large(size: int, limit: int) -> str:
+    """The FM001 message of a file larger than ``max-file-size``."""
+    return f"file is {_size(size)}, larger than max-file-size ({_size(limit)}): not analysed"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
 
 
 def _is_virtualenv(directory: str) -> bool:

@@ -162,16 +162,4 @@ def parse_error(exc: "libcst.ParserSyntaxError", text: str) -> Tuple[int, int, s
     return line, col, _ERROR_AT.sub("", exc.message, count=1)
 
 
-def refused_size(size: int, limit: int) -> Refused:
-    """The FM001 of a file larger than ``max-file-size``."""
-    return Refused(1, 1, f"file is {_size(size)}, larger than max-file-size ({_size(limit)}): not analysed")
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"
-
-
-__all__ = ["Parsed", "Refused", "decode", "parse", "parse_error", "python_tree", "refused_size"]
+__all__ = ["Parsed", "Refused", "decode", "parse", "parse_error", "python_tree"]

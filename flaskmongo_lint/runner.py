@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from flaskmongo_lint import noqa
 from flaskmongo_lint.config import Config
-from flaskmongo_lint.files import discover, discover_all, display_path, missing_paths, path_matches
+from flaskmongo_lint.files import (
+    discover, discover_all, display_path, missing_paths, path_matches, read_bytes, too_large,
+)
 from flaskmongo_lint.findings import Finding, internal_error
 from flaskmongo_lint.modules import Namer, SourceFile, components, import_edges, name_files, split_large
-from flaskmongo_lint.parsing import decode, refused_size
+from flaskmongo_lint.parsing import decode
 
 if TYPE_CHECKING:
     from flaskmongo_lint.cache import ResultCache
@@ -84,15 +86,9 @@ def _one_line(text: str) -> str:
 
 def read(path: str, config: Config) -> Tuple[Optional[bytes], Optional[FileResult]]:
     """A file's bytes, or the FM001 result of a file that cannot be read or decoded."""
-    try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > config.max_file_size:
-                # Not even read: a generated file of gigabytes must cost nothing.
-                return None, _unreadable(path, refused_size(size, config.max_file_size).message, config)
-            source = handle.read()
-    except OSError as exc:
-        return None, _unreadable(path, f"cannot read file: {_one_line(exc.strerror or str(exc))}", config)
+    source, problem = read_bytes(path, config.max_file_size)
+    if source is None:
+        return None, _unreadable(path, problem, config)
     return source, _undecodable(path, source, config)
 
 
@@ -436,7 +432,7 @@ def lint_source(path: str, source: bytes, config: Config, *, apply_noqa: bool = 
     if failed is not None:
         return failed
     if len(source) > config.max_file_size:
-        return _unreadable(path, refused_size(len(source), config.max_file_size).message, config)
+        return _unreadable(path, too_large(len(source), config.max_file_size), config)
     if skips_file(source):
         return FileResult(path, ())
     paths, texts = [path], [source]
