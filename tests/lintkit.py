@@ -5,7 +5,10 @@ import re
 import sys
 import textwrap
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Set, Tuple
+
+if TYPE_CHECKING:
+    import pytest
 
 from flaskmongo_lint import syntax
 from flaskmongo_lint.checker import DEEP_RECURSION
@@ -28,6 +31,23 @@ def syntax_tree(source: str, path: str = "module.py") -> syntax.CSTNode:
         sys.setrecursionlimit(limit)
     assert isinstance(got, Parsed), got
     return got.tree
+
+
+def refuse_folder(monkeypatch: "pytest.MonkeyPatch", name: str) -> None:
+    """Make listing any folder called ``name`` fail with "permission denied" (tests may run as
+    root, for whom no mode bit denies anything: the refusal is simulated)."""
+    import os
+
+    from flaskmongo_lint import files
+
+    real_scandir = os.scandir
+
+    def refusing(path):  # type: ignore[no-untyped-def]
+        if os.path.basename(os.path.normpath(path)) == name:
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(files.os, "scandir", refusing)
 
 
 def write_tree(root: Path, files: Dict[str, str]) -> None:

@@ -785,19 +785,12 @@ def test_discovery_problems_never_end_the_run(tmp_path: Path, monkeypatch: pytes
     other files are reported as usual."""
     import os
 
-    from flaskmongo_lint import files
+    from lintkit import refuse_folder
 
     write(tmp_path, "app/views.py", VULNERABLE)
     write(tmp_path, "app/locked/hidden.py", VULNERABLE)
     os.symlink("loop.py", str(tmp_path / "app" / "loop.py"))
-    real_scandir = os.scandir
-
-    def refusing(path):  # type: ignore[no-untyped-def]
-        if os.path.basename(os.path.normpath(path)) == "locked":
-            raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
-
-    monkeypatch.setattr(files.os, "scandir", refusing)
+    refuse_folder(monkeypatch, "locked")
     result = invoke("--verbose", "app")
     assert result.exit_code == 1
     assert "app/locked:1:1: FM001 cannot read folder: permission denied" in lines(result)

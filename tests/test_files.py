@@ -8,6 +8,7 @@ import pytest
 
 from flaskmongo_lint.config import Config
 from flaskmongo_lint.files import discover, missing_paths, path_matches
+from lintkit import refuse_folder
 
 
 @pytest.fixture(autouse=True)
@@ -106,18 +107,10 @@ def test_links_are_followed_inside_the_roots_only(tmp_path: Path) -> None:
 
 def test_an_unreadable_folder_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests may run as root, for whom no mode bit denies anything: the refusal is simulated."""
-    from flaskmongo_lint import files
     from flaskmongo_lint.files import discover_all
 
     touch("app/a.py", "app/private/b.py")
-    real_scandir = os.scandir
-
-    def refusing(path):  # type: ignore[no-untyped-def]
-        if os.path.basename(os.path.normpath(path)) == "private":
-            raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
-
-    monkeypatch.setattr(files.os, "scandir", refusing)
+    refuse_folder(monkeypatch, "private")
     found = discover_all(["app"], Config())
     assert found.files == ["app/a.py"]
     assert found.unreadable == [("app/private", "cannot read folder: permission denied")]
